@@ -1,0 +1,57 @@
+# The two commands of the README: `make dashboard` and `make test`. Each sets up what it needs
+# (a virtual environment with the package; for tests, Debian's chromium) and is quick to re-run.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8866
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: dashboard test lint unit notebooks browser chromium setup setup-test bench clean
+
+dashboard: setup
+	$(VENV)/bin/pnen-explorer dashboard --port $(PORT)
+
+test: setup-test chromium lint
+	$(PY) -m pytest tests
+	$(PY) -m pytest --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
+		$(filter-out notebooks/dashboard.ipynb,$(wildcard notebooks/*.ipynb))
+	$(PY) -m pytest --nbval-lax notebooks/dashboard.ipynb
+
+lint: setup-test
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+setup: $(VENV)/.installed
+setup-test: $(VENV)/.installed-test
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --editable .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --editable '.[test]'
+	touch $@ $(VENV)/.installed
+
+# Debian's chromium for the browser tests (Playwright is pointed at it; it never downloads one).
+chromium:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing Debian's chromium for the browser tests..."; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else \
+			echo "Browser tests need Chromium at $(CHROMIUM): run 'sudo apt-get install chromium'."; \
+			exit 1; \
+		fi; \
+	fi
+
+bench: setup-test chromium
+	$(PY) benchmarks/bench_kernel.py
+	$(PY) benchmarks/bench_page.py
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .ruff_cache .hypothesis

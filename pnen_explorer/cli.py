@@ -1,0 +1,102 @@
+"""Command line: ``pnen-explorer validate FILE`` and ``pnen-explorer dashboard``.
+
+Every failure is a message and an exit code, never a Python traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+RESOURCES = ("evidence", "references", "therapies")
+
+
+def _guess_kind(path: Path) -> str:
+    stem = path.stem.lower()
+    return next((kind for kind in RESOURCES if kind != "evidence" and kind in stem), "evidence")
+
+
+def validate(path: str, kind: str | None, references: str | None, therapies: str | None) -> int:
+    """Print ``ok: N rows`` or every fault; return the exit code (0 valid, 1 faults)."""
+    from pnen_explorer import data
+
+    target = Path(path)
+    kind = kind or _guess_kind(target)
+    try:
+        if kind == "evidence":
+            refs = data.load_references(references)
+            ther = data.load_therapies(therapies)
+            frame = data.load_evidence(target, references=refs, therapies=ther)
+        elif kind == "references":
+            frame = data.load_references(target)
+        else:
+            frame = data.load_therapies(target)
+    except data.EvidenceError as exc:
+        print(exc)
+        return 1
+    print(f"ok: {len(frame)} rows ({kind}, data contract {data.data_version()})")
+    return 0
+
+
+def notebook_dir() -> Path:
+    """Where dashboard.ipynb and voila.json live: the repository, or inside the wheel."""
+    repo = Path(__file__).resolve().parent.parent / "notebooks"
+    if (repo / "dashboard.ipynb").is_file():
+        return repo
+    return Path(__file__).resolve().parent / "notebooks"
+
+
+def dashboard(port: int, open_browser: bool) -> int:
+    """Serve the dashboard with Voila on 127.0.0.1, configured by ``notebooks/voila.json``."""
+    folder = notebook_dir()
+    command = [
+        sys.executable,
+        "-m",
+        "voila",
+        "dashboard.ipynb",
+        f"--port={port}",
+        "--Voila.ip=127.0.0.1",
+        f"--Voila.open_browser={open_browser}",
+    ]
+    print(f"Serving the dashboard on http://127.0.0.1:{port}/ (Ctrl+C to stop)", flush=True)
+    try:
+        return subprocess.call(command, cwd=folder, env=os.environ.copy())
+    except KeyboardInterrupt:
+        return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pnen-explorer",
+        description="Evidence explorer for pancreatic NEN with liver metastases.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    check = sub.add_parser("validate", help="check a CSV file against the data contract")
+    check.add_argument("file", help="the CSV file to check")
+    check.add_argument(
+        "--kind", choices=RESOURCES, help="which table the file is (default: from its name)"
+    )
+    check.add_argument("--references", help="references.csv that ref_nos must resolve in")
+    check.add_argument("--therapies", help="therapies.csv that therapy names must resolve in")
+    serve = sub.add_parser("dashboard", help="start the Voila dashboard on 127.0.0.1")
+    serve.add_argument("--port", type=int, default=8866)
+    serve.add_argument("--open", action="store_true", help="open a browser tab")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "validate":
+            return validate(args.file, args.kind, args.references, args.therapies)
+        return dashboard(args.port, args.open)
+    except Exception as exc:  # the promise: a message, never a traceback
+        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,424 @@
+"""Load the evidence tables and hold them to the published data contract.
+
+The contract is ``data/datapackage.json`` (a Frictionless Data Package). Frictionless checks
+types, enums, ranges, required cells and unique ids; this module adds what a Table Schema
+cannot say (a percent over 100, a range whose low end is above its high end, a reference
+number that is not in the reference list) and turns every fault into a message that names
+the file, the row, the line, the column, the value and what was expected.
+
+Evidence columns (see ``datapackage.json`` for all of them):
+
+===================  =====================================================================
+evidence_id          stable id, e.g. ``lu2025-017``
+source               ``lu2025``, ``xue2025`` or ``primary``
+section, ref_nos     where the figure stands; ``ref_nos`` is parsed to a tuple of int
+therapy, outcome     what was given and what was measured
+value, value_low,    the figure (floats, NaN when absent); a single figure has
+value_high, unit     ``value == value_low == value_high``
+grades, liver_types  applicability lists, parsed to tuples of str (empty = not restricted)
+statement, note      one sentence in the project's words, and caveats
+===================  =====================================================================
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+
+MAX_FAULTS = 50
+"""Report at most this many faults of one file: enough to see a pattern, short enough to read."""
+
+LIST_COLUMNS = {"ref_nos": int, "grades": str, "liver_types": str}
+"""Columns holding ';'-separated lists, and the type of their items."""
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One thing wrong with one cell (or row, or file), said so a person can fix it."""
+
+    file: str
+    expected: str
+    row: int | None = None
+    line: int | None = None
+    column: str | None = None
+    value: str | None = None
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.row is not None:
+            where.append(f"row {self.row}" + (f" (line {self.line})" if self.line else ""))
+        elif self.line is not None:
+            where.append(f"line {self.line}")
+        if self.column:
+            where.append(f"column '{self.column}'")
+        got = "" if self.value is None else f"got {_shorten(self.value)!r}; "
+        return f"{', '.join(where)}: {got}expected {self.expected}"
+
+
+class EvidenceError(ValueError):
+    """A data file breaks the contract; ``faults`` lists every fault found (up to a cap)."""
+
+    def __init__(self, faults: list[Fault]):
+        self.faults = faults
+        files = sorted({f.file for f in faults})
+        head = f"{len(faults)} fault{'s' if len(faults) != 1 else ''} in {', '.join(files)}"
+        if len(faults) >= MAX_FAULTS:
+            head += f" (showing the first {MAX_FAULTS})"
+        super().__init__(head + ":\n" + "\n".join(f"- {f}" for f in faults))
+
+
+def _shorten(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def data_dir() -> Path:
+    """The folder holding the curated CSVs: inside the wheel, or the repository's ``data/``."""
+    packaged = Path(str(resources.files("pnen_explorer"))) / "data"
+    if (packaged / "datapackage.json").is_file():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "data"
+
+
+@cache
+def package_descriptor() -> dict:
+    """The Data Package descriptor (``datapackage.json``), read once."""
+    return json.loads((data_dir() / "datapackage.json").read_text(encoding="utf-8"))
+
+
+def table_schema(resource: str) -> dict:
+    """The Table Schema of one resource (``evidence``, ``references`` or ``therapies``)."""
+    for res in package_descriptor()["resources"]:
+        if res["name"] == resource:
+            return res["schema"]
+    raise KeyError(resource)
+
+
+def data_version() -> str:
+    return package_descriptor()["version"]
+
+
+# --- reading raw text --------------------------------------------------------------------------
+
+
+def _read_records(path: Path) -> tuple[list[list[str]], list[int], list[Fault]]:
+    """Split a file into CSV records and the line each starts on, or say why it cannot be."""
+    name = str(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return [], [], [Fault(name, "an existing file")]
+    except (IsADirectoryError, PermissionError) as exc:
+        return [], [], [Fault(name, f"a readable file ({exc.strerror.lower()})")]
+    if not raw.strip():
+        return [], [], [Fault(name, "a header row and data rows (the file is empty)")]
+    if b"\x00" in raw[:65536]:
+        return [], [], [Fault(name, "CSV text (the file holds binary data)")]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return [], [], [Fault(name, "UTF-8 text (re-save the file as UTF-8)", line=line)]
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    records, starts = [], []
+    start = 1
+    try:
+        for record in reader:
+            records.append(record)
+            starts.append(start)
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        detail = "a closing quote for the cell opened here" if "EOF" in str(exc) else str(exc)
+        return [], [], [Fault(name, f"well-formed CSV: {detail}", line=start)]
+    return records, starts, []
+
+
+def _header_faults(name: str, header: list[str], schema: dict) -> list[Fault]:
+    known = [f["name"] for f in schema["fields"]]
+    required = [f["name"] for f in schema["fields"] if f.get("constraints", {}).get("required")]
+    if len(header) == 1 and any(sep in header[0] for sep in ";\t|"):
+        sep = next(s for s in ";\t|" if s in header[0])
+        return [
+            Fault(name, f"comma-separated values (this file looks separated by {sep!r})", line=1)
+        ]
+    faults = [
+        Fault(name, "each column once in the header", line=1, column=col)
+        for col in sorted({c for c in header if header.count(c) > 1})
+    ]
+    faults += [
+        Fault(name, "this required column in the header", line=1, column=col)
+        for col in required
+        if col not in header
+    ]
+    faults += [
+        Fault(name, f"only columns of the data contract ({', '.join(known)})", line=1, column=col)
+        for col in header
+        if col not in known
+    ]
+    return faults
+
+
+# --- schema validation (Frictionless) ----------------------------------------------------------
+
+_PATTERN_HELP = {
+    "evidence_id": "an id like lu2025-001 (source, dash, three digits)",
+    "ref_nos": "reference numbers separated by ';', e.g. 43;44",
+    "grades": "grades separated by ';' from G1, G2, G3, NEC",
+    "liver_types": "liver types separated by ';' from I, II, III",
+    "p_value": "a p-value as printed, e.g. 0.027 or <0.001",
+    "pmid": "a PubMed id (digits only)",
+}
+
+
+def _expected_for(error, field: dict | None) -> str:
+    """Translate one Frictionless error into what the cell should have held."""
+    kind = error.type
+    if kind == "type-error":
+        return {"number": "a number", "integer": "a whole number"}.get(
+            field["type"] if field else "", f"a {field['type'] if field else 'value'}"
+        )
+    if kind == "constraint-error":
+        constraints = (field or {}).get("constraints", {})
+        note = error.note
+        if '"required"' in note:
+            return "a value (this column is required)"
+        if '"enum"' in note:
+            return "one of: " + ", ".join(constraints["enum"])
+        if '"pattern"' in note:
+            return _PATTERN_HELP.get(error.field_name, f"text matching {constraints['pattern']}")
+        if '"minimum"' in note:
+            return f"a number ≥ {constraints['minimum']}"
+        if '"maximum"' in note:
+            return f"a number ≤ {constraints['maximum']}"
+        if '"unique"' in note:
+            return "a unique value"
+        return note
+    if kind == "unique-error":
+        first_seen = re.search(r"position (\d+)", error.note)
+        where = f"row {int(first_seen.group(1)) - 1} has it already" if first_seen else error.note
+        return f"a unique value ({where})"
+    return error.note or kind
+
+
+def _schema_faults(path: Path, schema: dict, starts: list[int]) -> list[Fault]:
+    from frictionless import Detector, Resource, Schema, formats  # slow import: only here
+
+    name = str(path)
+    descriptor = {k: v for k, v in schema.items() if k != "foreignKeys"}
+    resource = Resource(
+        path=path.name,
+        basepath=str(path.parent),
+        schema=Schema.from_descriptor(descriptor),
+        control=formats.CsvControl(delimiter=","),
+        detector=Detector(schema_sync=True),
+        encoding="utf-8-sig",
+    )
+    report = resource.validate(limit_errors=MAX_FAULTS * 4)
+    fields = {f["name"]: f for f in schema["fields"]}
+    faults: list[Fault] = []
+    shape_reported: set[int] = set()
+    for task in report.tasks:
+        for error in task.errors:
+            row_number = getattr(error, "row_number", None)
+            if error.type == "primary-key":
+                continue  # the same duplicate is reported by the unique-error of its column
+            row = row_number - 1 if row_number else None
+            line = starts[row_number - 1] if row_number and row_number <= len(starts) else None
+            if error.type in ("missing-cell", "extra-cell"):
+                if row in shape_reported:
+                    continue
+                shape_reported.add(row)
+                width = len(task.resource.schema.fields) if task.resource.schema else None
+                faults.append(Fault(name, f"{width} cells, one per header column", row, line))
+                continue
+            if error.type == "blank-row":
+                faults.append(Fault(name, "a row with values (this one is blank)", row, line))
+                continue
+            field_name = getattr(error, "field_name", None)
+            cell = getattr(error, "cell", None)
+            faults.append(
+                Fault(
+                    name,
+                    _expected_for(error, fields.get(field_name)),
+                    row,
+                    line,
+                    field_name,
+                    None if cell is None else str(cell),
+                )
+            )
+    return faults
+
+
+# --- rules the Table Schema cannot express -----------------------------------------------------
+
+_NUMERIC_PERCENT = ("value", "value_low", "value_high", "comparator_value", "ci_low", "ci_high")
+
+
+def _rule_faults(
+    name: str,
+    frame: pd.DataFrame,
+    starts: list[int],
+    ref_numbers: set[int] | None,
+    therapy_names: set[str] | None,
+) -> list[Fault]:
+    """Cross-cell rules of the evidence table, on the raw string frame."""
+    faults: list[Fault] = []
+
+    def num(col: str) -> pd.Series:
+        if col not in frame:
+            return pd.Series(float("nan"), index=frame.index)
+        return pd.to_numeric(frame[col], errors="coerce")
+
+    def add(mask: pd.Series, column: str, expected) -> None:
+        for i in frame.index[mask.fillna(False).astype(bool)]:
+            exp = expected(i) if callable(expected) else expected
+            faults.append(Fault(name, exp, i + 1, starts[i + 1], column, frame.at[i, column]))
+
+    unit = frame.get("unit", pd.Series("", index=frame.index))
+    for col in _NUMERIC_PERCENT:
+        add((unit == "percent") & (num(col) > 100), col, "a percent between 0 and 100")
+    low, high, value = num("value_low"), num("value_high"), num("value")
+    add(low > high, "value_low", lambda i: f"value_low ≤ value_high ({frame.at[i, 'value_high']})")
+    add((value < low) | (value > high), "value", "a value inside [value_low, value_high]")
+    numbers = value.notna() | low.notna() | high.notna() | num("comparator_value").notna()
+    add(numbers & (unit == ""), "unit", "a unit for the figure (months, percent, ...)")
+    add(num("ki67_min") >= num("ki67_max"), "ki67_min", "ki67_min below ki67_max")
+    hr, hr_low, hr_high = num("hr"), num("hr_ci_low"), num("hr_ci_high")
+    add((hr < hr_low) | (hr > hr_high), "hr", "a hazard ratio inside its confidence interval")
+    if "source" in frame:
+        primary = frame["source"] == "primary"
+        no_id = frame.get("doi", "").eq("") & frame.get("pmid", "").eq("")
+        add(primary & no_id, "doi", "a DOI or PMID on every primary-publication row")
+    if "checks_evidence_id" in frame:
+        ids = set(frame["evidence_id"])
+        target = frame["checks_evidence_id"]
+        add((target != "") & ~target.isin(ids), "checks_evidence_id", "an evidence_id of this file")
+    if ref_numbers is not None and "ref_nos" in frame:
+        for i, cell in frame["ref_nos"].items():
+            missing = [n for n in cell.split(";") if n.isdigit() and int(n) not in ref_numbers]
+            if missing:
+                faults.append(
+                    Fault(
+                        name,
+                        f"reference numbers listed in references.csv (no {', '.join(missing)})",
+                        i + 1,
+                        starts[i + 1],
+                        "ref_nos",
+                        cell,
+                    )
+                )
+    if therapy_names is not None and "therapy" in frame:
+        unknown = (frame["therapy"] != "") & ~frame["therapy"].isin(therapy_names)
+        add(unknown, "therapy", "a therapy named in therapies.csv")
+    return faults
+
+
+# --- typed frames ------------------------------------------------------------------------------
+
+
+def _typed(frame: pd.DataFrame, schema: dict) -> pd.DataFrame:
+    """Strings to the contract's types: floats, categoricals for enums, tuples for lists."""
+    out = {}
+    for field in schema["fields"]:
+        col = field["name"]
+        raw = frame[col] if col in frame else pd.Series("", index=frame.index, dtype=object)
+        enum = field.get("constraints", {}).get("enum")
+        if field["type"] in ("number", "integer") and col not in ("ref_no", "year"):
+            out[col] = pd.to_numeric(raw.replace("", None), errors="raise").astype(float)
+        elif field["type"] == "integer":
+            out[col] = raw.astype(int)
+        elif enum:
+            out[col] = pd.Categorical(raw.replace("", None), categories=enum)
+        elif col in LIST_COLUMNS:
+            item = LIST_COLUMNS[col]
+            out[col] = pd.Series(
+                [tuple(item(x) for x in cell.split(";")) if cell else () for cell in raw],
+                index=frame.index,
+                dtype=object,
+            )
+        else:
+            out[col] = raw.astype(object)
+    return pd.DataFrame(out, index=pd.RangeIndex(len(frame)))
+
+
+def validate_table(
+    path: str | Path,
+    resource: str = "evidence",
+    *,
+    ref_numbers: Iterable[int] | None = None,
+    therapy_names: Iterable[str] | None = None,
+) -> tuple[pd.DataFrame | None, list[Fault]]:
+    """Check one CSV against its resource's schema; return the string frame and all faults."""
+    path = Path(path)
+    schema = table_schema(resource)
+    records, starts, faults = _read_records(path)
+    if faults:
+        return None, faults
+    header, rows = records[0], records[1:]
+    faults = _header_faults(str(path), header, schema)
+    if faults:
+        return None, faults[:MAX_FAULTS]
+    if not rows:
+        return None, [Fault(str(path), "at least one data row under the header", line=2)]
+    faults = _schema_faults(path, schema, starts)
+    width = len(header)
+    frame = pd.DataFrame(
+        [(r + [""] * width)[:width] for r in rows], columns=header, dtype=object
+    ).fillna("")
+    if resource == "evidence":
+        refs = None if ref_numbers is None else set(ref_numbers)
+        therapies = None if therapy_names is None else set(therapy_names)
+        faults += _rule_faults(str(path), frame, starts, refs, therapies)
+    faults.sort(key=lambda f: (f.row or 0, f.column or ""))
+    return frame, faults[:MAX_FAULTS]
+
+
+def _load(resource: str, path: str | Path | None, **checks) -> pd.DataFrame:
+    path = Path(path) if path is not None else data_dir() / f"{resource}.csv"
+    frame, faults = validate_table(path, resource, **checks)
+    if faults:
+        raise EvidenceError(faults)
+    return _typed(frame, table_schema(resource))
+
+
+def load_references(path: str | Path | None = None) -> pd.DataFrame:
+    """The numbered reference list of lu2025: ``ref_no``, ``authors``, ``year``, ``title``,
+    ``journal``, ``doi``, ``study_design``, ``note``. Raises ``EvidenceError`` on a bad file."""
+    return _load("references", path)
+
+
+def load_therapies(path: str | Path | None = None) -> pd.DataFrame:
+    """The controlled therapy vocabulary: ``therapy``, ``name_zh``, ``therapy_class``,
+    ``guidance_therapy``, ``description``. Raises ``EvidenceError`` on a bad file."""
+    return _load("therapies", path)
+
+
+def load_evidence(
+    path: str | Path | None = None,
+    *,
+    references: pd.DataFrame | None = None,
+    therapies: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The evidence table, one row per reported figure, typed and validated.
+
+    ``path`` defaults to the curated ``data/evidence.csv``; a researcher's own file is held to
+    the same contract, with its ``ref_nos`` checked against ``references`` and its therapies
+    against ``therapies`` (the curated tables by default). Raises ``EvidenceError`` naming
+    every fault's file, row, line, column, value and what was expected.
+    """
+    references = load_references() if references is None else references
+    therapies = load_therapies() if therapies is None else therapies
+    return _load(
+        "evidence",
+        path,
+        ref_numbers=references["ref_no"].astype(int),
+        therapy_names=therapies["therapy"],
+    )

@@ -1,0 +1,57 @@
+"""`pnen-explorer validate`: ok and exit 0, or every fault and exit 1; never a traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pnen_explorer.cli import main
+
+from .conftest import DATA
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pnen_explorer.cli", *args], capture_output=True, text=True
+    )
+
+
+@pytest.mark.parametrize("name", ["evidence.csv", "references.csv", "therapies.csv"])
+def test_curated_files_validate(name):
+    result = run("validate", str(DATA / name))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("ok: ")
+
+
+def test_console_script_matches_module(evidence_copy):
+    evidence_copy.write_text("evidence_id;source\nx;y\n", encoding="utf-8")
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("pnen-explorer")), "validate", str(evidence_copy)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert "separated by ';'" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"\xff\xfe\x00garbage", b'evidence_id,source\n"unterminated,lu2025\n', b"a,b\n1,2\n"],
+    ids=["empty", "binary", "quote", "foreign-columns"],
+)
+def test_bad_files_exit_1_without_traceback(tmp_path, capsys, content):
+    path = tmp_path / "mine.csv"
+    path.write_bytes(content)
+    assert main(["validate", str(path)]) == 1
+    out = capsys.readouterr()
+    assert "expected" in out.out
+    assert "Traceback" not in out.out + out.err
+
+
+def test_directory_instead_of_file(tmp_path, capsys):
+    assert main(["validate", str(tmp_path)]) == 1
+    assert "Traceback" not in capsys.readouterr().out

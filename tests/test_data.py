@@ -1,0 +1,263 @@
+"""The data contract: the curated tables load typed, and every kind of bad file is named clearly."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pnen_explorer import EvidenceError, load_evidence, load_references, load_therapies
+from pnen_explorer.data import table_schema
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+def read_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        return list(reader.fieldnames or []), list(reader)
+
+
+def write_rows(path: Path, header: list[str], rows: list[dict[str, str]]) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, header)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def first(rows, predicate) -> int:
+    return next(i for i, row in enumerate(rows) if predicate(row))
+
+
+# --- the curated data --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def evidence() -> pd.DataFrame:
+    return load_evidence()
+
+
+def test_curated_tables_load(evidence):
+    assert len(evidence) > 50
+    assert len(load_references()) == 64
+    assert evidence["evidence_id"].is_unique
+
+
+EXPECTED_DTYPES = [
+    ("value", "float64"),
+    ("value_low", "float64"),
+    ("n_patients", "float64"),
+    ("ki67_max", "float64"),
+    ("source", "category"),
+    ("outcome", "category"),
+    ("study_design", "category"),
+    ("direction", "category"),
+]
+
+
+@pytest.mark.parametrize(("column", "dtype"), EXPECTED_DTYPES, ids=[c for c, _ in EXPECTED_DTYPES])
+def test_column_types(evidence, column, dtype):
+    assert str(evidence[column].dtype) == dtype
+
+
+def test_columns_follow_the_schema(evidence):
+    assert list(evidence.columns) == [f["name"] for f in table_schema("evidence")["fields"]]
+
+
+def test_lists_are_parsed(evidence):
+    refs = evidence["ref_nos"]
+    assert all(isinstance(x, tuple) and all(isinstance(n, int) for n in x) for x in refs)
+    assert all(set(g) <= {"G1", "G2", "G3", "NEC"} for g in evidence["grades"])
+
+
+def test_every_reference_and_therapy_resolves(evidence):
+    known = set(load_references()["ref_no"])
+    assert {n for refs in evidence["ref_nos"] for n in refs} <= known
+    assert set(evidence["therapy"]) - {""} <= set(load_therapies()["therapy"])
+
+
+def test_single_figures_keep_value_as_their_range(evidence):
+    single = evidence[evidence["value"].notna()]
+    assert (single["value_low"] <= single["value"]).all()
+    assert (single["value"] <= single["value_high"]).all()
+
+
+# --- bad files: each fault named by row and column ---------------------------------------------
+
+Corruption = Callable[[list[str], list[dict[str, str]]], tuple[list[str], list, str, int | None]]
+
+
+def text_where_number(header, rows):
+    i = first(rows, lambda r: r["value"])
+    rows[i]["value"] = "twenty-two"
+    return header, rows, "value", i + 1
+
+
+def percent_over_100(header, rows):
+    i = first(rows, lambda r: r["unit"] == "percent" and r["value"])
+    rows[i]["value"] = rows[i]["value_high"] = "120"
+    return header, rows, "value", i + 1
+
+
+def negative_duration(header, rows):
+    i = first(rows, lambda r: r["unit"] == "months" and r["value_low"])
+    rows[i]["value_low"] = "-5"
+    return header, rows, "value_low", i + 1
+
+
+def low_above_high(header, rows):
+    i = first(rows, lambda r: r["value_low"] and r["value_high"])
+    rows[i]["value"] = ""
+    rows[i]["value_low"] = str(float(rows[i]["value_high"]) + 10)
+    return header, rows, "value_low", i + 1
+
+
+def fractional_patients(header, rows):
+    rows[0]["n_patients"] = "34.5"
+    return header, rows, "n_patients", 1
+
+
+def unknown_enum(header, rows):
+    rows[2]["outcome"] = "survival-ish"
+    return header, rows, "outcome", 3
+
+
+def empty_required(header, rows):
+    rows[3]["statement"] = ""
+    return header, rows, "statement", 4
+
+
+def duplicate_id(header, rows):
+    rows[4]["evidence_id"] = rows[1]["evidence_id"]
+    return header, rows, "evidence_id", 5
+
+
+def unknown_reference(header, rows):
+    i = first(rows, lambda r: r["ref_nos"])
+    rows[i]["ref_nos"] = rows[i]["ref_nos"] + ";99"
+    return header, rows, "ref_nos", i + 1
+
+
+def unknown_therapy(header, rows):
+    i = first(rows, lambda r: r["therapy"])
+    rows[i]["therapy"] = "snake oil"
+    return header, rows, "therapy", i + 1
+
+
+def missing_column(header, rows):
+    header = [c for c in header if c != "outcome"]
+    for row in rows:
+        del row["outcome"]
+    return header, rows, "outcome", None
+
+
+ROW_CORRUPTIONS = [
+    text_where_number,
+    percent_over_100,
+    negative_duration,
+    low_above_high,
+    fractional_patients,
+    unknown_enum,
+    empty_required,
+    duplicate_id,
+    unknown_reference,
+    unknown_therapy,
+    missing_column,
+]
+
+
+@pytest.mark.parametrize("corrupt", ROW_CORRUPTIONS, ids=lambda f: f.__name__)
+def test_fault_names_file_row_and_column(evidence_copy, corrupt):
+    header, rows = read_rows(evidence_copy)
+    header, rows, column, row = corrupt(header, rows)
+    write_rows(evidence_copy, header, rows)
+    with pytest.raises(EvidenceError) as caught:
+        load_evidence(evidence_copy)
+    message = str(caught.value)
+    assert str(evidence_copy) in message
+    assert f"column '{column}'" in message
+    assert "expected" in message
+    if row is not None:
+        assert any(f.row == row and f.column == column for f in caught.value.faults), message
+
+
+FILE_CORRUPTIONS = {
+    "empty file": (b"", "empty"),
+    "binary garbage": (bytes(range(256)) * 4, "binary"),
+    "wrong encoding": ("évidence_id,source\n".encode("latin-1"), "UTF-8"),
+    "header only": (None, "at least one data row"),
+    "wrong delimiter": (None, "separated by ';'"),
+    "unterminated quote": (None, "closing quote"),
+}
+
+
+@pytest.mark.parametrize("case", FILE_CORRUPTIONS, ids=list(FILE_CORRUPTIONS))
+def test_unreadable_files_are_named(evidence_copy, case):
+    content, expected = FILE_CORRUPTIONS[case]
+    text = evidence_copy.read_text(encoding="utf-8")
+    if case == "header only":
+        content = text.splitlines()[0].encode() + b"\n"
+    elif case == "wrong delimiter":
+        content = text.splitlines()[0].replace(",", ";").encode() + b"\nx;y\n"
+    elif case == "unterminated quote":
+        lines = text.splitlines(keepends=True)
+        content = "".join([*lines[:3], '"' + lines[3], *lines[4:]]).encode()
+    evidence_copy.write_bytes(content)
+    with pytest.raises(EvidenceError) as caught:
+        load_evidence(evidence_copy)
+    assert expected in str(caught.value)
+    assert str(evidence_copy) in str(caught.value)
+
+
+def test_all_faults_are_reported_together(evidence_copy):
+    header, rows = read_rows(evidence_copy)
+    for corrupt in (unknown_enum, empty_required, fractional_patients):
+        header, rows, _, _ = corrupt(header, rows)
+    write_rows(evidence_copy, header, rows)
+    with pytest.raises(EvidenceError) as caught:
+        load_evidence(evidence_copy)
+    assert {"outcome", "statement", "n_patients"} <= {f.column for f in caught.value.faults}
+
+
+def test_missing_file_is_a_clear_error(tmp_path):
+    with pytest.raises(EvidenceError, match="an existing file"):
+        load_evidence(tmp_path / "nope.csv")
+
+
+# --- property-based: any corruption is a clear fault or a valid file, never a crash ------------
+
+cell_text = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(["-1", "101", "1e9", "nan", "3.5", "G4", "IV", "yes", ";", "=1+1", '"']),
+)
+
+
+FIXTURE_OK = [HealthCheck.function_scoped_fixture]  # each example rewrites the file whole
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=FIXTURE_OK)
+@given(data=st.data())
+def test_any_corrupted_cell_is_a_clear_fault_or_valid(evidence_copy, data):
+    header, rows = read_rows(DATA / "evidence.csv")
+    row = data.draw(st.integers(0, len(rows) - 1), label="row")
+    column = data.draw(st.sampled_from(header), label="column")
+    rows[row][column] = data.draw(cell_text, label="value")
+    write_rows(evidence_copy, header, rows)
+    try:
+        load_evidence(evidence_copy)
+    except EvidenceError as exc:
+        assert exc.faults
+        assert all(str(evidence_copy) in str(f) and "expected" in str(f) for f in exc.faults)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=FIXTURE_OK)
+@given(blob=st.binary(max_size=400))
+def test_any_bytes_are_a_clear_fault(evidence_copy, blob):
+    evidence_copy.write_bytes(blob)
+    with pytest.raises(EvidenceError):
+        load_evidence(evidence_copy)
