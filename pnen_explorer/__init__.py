@@ -1,6 +1,11 @@
 """pnen-explorer: the evidence on treating pancreatic NEN with liver metastases, by patient profile.
 
 It summarises what two published reviews report; it is not clinical decision support.
+
+>>> import pnen_explorer as pe
+>>> case = pe.Profile(ki67=8, differentiation="well", functional=False, liver_type="I")
+>>> case.grade
+'G2'
 """
 
 from pnen_explorer.data import (
@@ -10,14 +15,22 @@ from pnen_explorer.data import (
     load_references,
     load_therapies,
 )
+from pnen_explorer.guidance import applicable_therapies
+from pnen_explorer.matching import filter_evidence, match_evidence
+from pnen_explorer.profile import Profile, ProfileError
 
 __version__ = "0.1.0"
 
 __all__ = [
     "EvidenceError",
     "Fault",
+    "Profile",
+    "ProfileError",
     "__version__",
+    "applicable_therapies",
+    "filter_evidence",
     "load_evidence",
     "load_references",
     "load_therapies",
+    "match_evidence",
 ]

@@ -136,7 +136,11 @@ def _read_records(path: Path) -> tuple[list[list[str]], list[int], list[Fault]]:
             starts.append(start)
             start = reader.line_num + 1
     except csv.Error as exc:
-        detail = "a closing quote for the cell opened here" if "EOF" in str(exc) else str(exc)
+        if "end of data" in str(exc) or "EOF" in str(exc):
+            detail = "a closing quote for a cell opened in this row"
+        else:  # e.g. "',' expected after '\"'": text right after a closing quote
+            detail = 'quotes only around whole cells, and "" for a quote inside a cell'
+        detail += f" (the CSV reader says: {exc})"
         return [], [], [Fault(name, f"well-formed CSV: {detail}", line=start)]
     return records, starts, []
 
@@ -209,16 +213,16 @@ def _expected_for(error, field: dict | None) -> str:
 
 
 def _schema_faults(path: Path, schema: dict, starts: list[int]) -> list[Fault]:
-    from frictionless import Detector, Resource, Schema, formats  # slow import: only here
+    from frictionless import Resource, Schema, formats  # slow import: only here
 
     name = str(path)
-    descriptor = {k: v for k, v in schema.items() if k != "foreignKeys"}
+    # Columns may come in any order and optional ones may be absent (header checked above).
+    descriptor = {k: v for k, v in schema.items() if k != "foreignKeys"} | {"fieldsMatch": "subset"}
     resource = Resource(
         path=path.name,
         basepath=str(path.parent),
         schema=Schema.from_descriptor(descriptor),
         control=formats.CsvControl(delimiter=","),
-        detector=Detector(schema_sync=True),
         encoding="utf-8-sig",
     )
     report = resource.validate(limit_errors=MAX_FAULTS * 4)

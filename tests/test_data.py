@@ -193,6 +193,7 @@ FILE_CORRUPTIONS = {
     "header only": (None, "at least one data row"),
     "wrong delimiter": (None, "separated by ';'"),
     "unterminated quote": (None, "closing quote"),
+    "stray quote": (None, "quotes only around whole cells"),
 }
 
 
@@ -204,9 +205,11 @@ def test_unreadable_files_are_named(evidence_copy, case):
         content = text.splitlines()[0].encode() + b"\n"
     elif case == "wrong delimiter":
         content = text.splitlines()[0].replace(",", ";").encode() + b"\nx;y\n"
-    elif case == "unterminated quote":
+    elif case == "stray quote":
         lines = text.splitlines(keepends=True)
-        content = "".join([*lines[:3], '"' + lines[3], *lines[4:]]).encode()
+        content = "".join([*lines[:-1], '"x"y' + lines[-1]]).encode()
+    elif case == "unterminated quote":
+        content = (text + 'lu2025-999,"a cell whose quote never closes\n').encode()
     evidence_copy.write_bytes(content)
     with pytest.raises(EvidenceError) as caught:
         load_evidence(evidence_copy)

@@ -1,0 +1,279 @@
+"""The patient as the reviews describe one: a validated, immutable profile and its WHO grade.
+
+Every field may be unknown (``None``); rules downstream treat unknown as "find out", never as
+"no". Values are checked on construction so that guidance and matching can trust them, and a
+bad value raises :class:`ProfileError` naming the field.
+
+Grading follows WHO 2022 as lu2025 (introduction, refs 4-5) states it: G1 Ki-67 < 3 % and
+< 2 mitoses/10 HPF; G2 Ki-67 3-20 % or 2-20 mitoses; G3 above 20; the higher of the two grades
+wins; a poorly differentiated tumour is a neuroendocrine carcinoma (NEC).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from numbers import Real
+from types import MappingProxyType
+from typing import Any
+
+THERAPIES: Mapping[str, str] = MappingProxyType(
+    {
+        "radical resection": "surgery",
+        "debulking surgery": "surgery",
+        "primary tumour resection": "surgery",
+        "liver transplantation": "surgery",
+        "neoadjuvant therapy": "multimodal",
+        "radiofrequency ablation": "local",
+        "microwave ablation": "local",
+        "transarterial embolization": "local",
+        "captem": "systemic",
+        "platinum-based chemotherapy": "systemic",
+        "everolimus": "systemic",
+        "sunitinib": "systemic",
+        "surufatinib": "systemic",
+        "immune checkpoint inhibitors": "systemic",
+        "prrt": "systemic",
+        "somatostatin analogues": "systemic",
+        "interferon alfa": "systemic",
+    }
+)
+"""The therapy vocabulary (name -> therapy class) of the guidance; ``prior_therapies`` uses it."""
+
+GRADES = ("G1", "G2", "G3", "NEC")
+"""WHO 2022 grades, lowest first; ``G3`` is a well-differentiated G3 NET."""
+
+# WHO 2022 cut-offs as lu2025 prints them (introduction, refs 4-5).
+KI67_G1_BELOW = 3.0  # G1: Ki-67 < 3 %
+KI67_G2_MAX = 20.0  # G2: Ki-67 3-20 % (both ends included); G3 above
+MITOSES_G1_BELOW = 2.0  # G1: < 2 mitoses / 10 HPF
+MITOSES_G2_MAX = 20.0  # G2: 2-20 mitoses / 10 HPF; G3 above
+
+
+class ProfileError(ValueError):
+    """A profile value is invalid; ``field`` names the profile field at fault."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        super().__init__(f"{field}: {message}")
+
+
+@dataclass(frozen=True)
+class _Spec:
+    """What one field accepts; drives validation, parsing and writing back to strings."""
+
+    kind: str  # "number", "count", "flag", "choice" or "names"
+    high: float | None = None  # upper bound of a number (lower bound is always 0)
+    choices: tuple[str, ...] = ()
+
+    def expected(self) -> str:
+        if self.kind == "number":
+            return "a number ≥ 0" if self.high is None else f"a number from 0 to {self.high:g}"
+        if self.kind == "count":
+            return "a whole number ≥ 0"
+        if self.kind == "flag":
+            return "yes or no (True or False)"
+        if self.kind == "choice":
+            return "one of " + ", ".join(repr(c) for c in self.choices)
+        return "therapy names from: " + ", ".join(THERAPIES)
+
+
+_SPECS: Mapping[str, _Spec] = MappingProxyType(
+    {
+        "ki67": _Spec("number", high=100),
+        "mitoses_per_10hpf": _Spec("number"),
+        "differentiation": _Spec("choice", choices=("well", "poor")),
+        "functional": _Spec("flag"),
+        "syndrome": _Spec("choice", choices=("insulinoma", "gastrinoma", "other")),
+        "liver_type": _Spec("choice", choices=("I", "II", "III")),
+        "extrahepatic": _Spec("flag"),
+        "resectable": _Spec("flag"),
+        "sstr_positive": _Spec("flag"),
+        "primary_site": _Spec("choice", choices=("head", "body_tail")),
+        "primary_resected": _Spec("flag"),
+        "liver_lesions": _Spec("count"),
+        "largest_lesion_cm": _Spec("number"),
+        "liver_involvement_pct": _Spec("number", high=100),
+        "stable_months": _Spec("number"),
+        "age": _Spec("number"),
+        "prior_therapies": _Spec("names"),
+    }
+)
+
+_YES = frozenset({"yes", "y", "true", "1"})
+_NO = frozenset({"no", "n", "false", "0"})
+
+
+@dataclass(frozen=True, kw_only=True)
+class Profile:
+    """A patient with pNEN liver metastases; ``None`` means unknown.
+
+    >>> Profile(ki67=8, differentiation="well", functional=False, liver_type="I").summary()
+    'G2 NET (Ki-67 8 %), non-functional, liver type I'
+    """
+
+    ki67: float | None = None
+    mitoses_per_10hpf: float | None = None
+    differentiation: str | None = None
+    functional: bool | None = None
+    syndrome: str | None = None
+    liver_type: str | None = None
+    extrahepatic: bool | None = None
+    resectable: bool | None = None
+    sstr_positive: bool | None = None
+    primary_site: str | None = None
+    primary_resected: bool | None = None
+    liver_lesions: int | None = None
+    largest_lesion_cm: float | None = None
+    liver_involvement_pct: float | None = None
+    stable_months: float | None = None
+    age: float | None = None
+    prior_therapies: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name, spec in _SPECS.items():
+            object.__setattr__(self, name, _checked(name, spec, getattr(self, name)))
+        if self.syndrome is not None:
+            if self.functional is False:
+                raise ProfileError(
+                    "syndrome", f"{self.syndrome!r} is a hormone syndrome, but functional is no"
+                )
+            object.__setattr__(self, "functional", True)  # a named syndrome is a functional tumour
+
+    @property
+    def grade(self) -> str | None:
+        """WHO 2022 grade: ``G1``, ``G2``, ``G3`` (NET), ``NEC``, or ``None`` when unknown."""
+        if self.differentiation == "poor":
+            return "NEC"
+        by_ki67 = _grade_of(self.ki67, KI67_G1_BELOW, KI67_G2_MAX)
+        by_mitoses = _grade_of(self.mitoses_per_10hpf, MITOSES_G1_BELOW, MITOSES_G2_MAX)
+        known = [g for g in (by_ki67, by_mitoses) if g is not None]
+        return max(known, key=GRADES.index) if known else None
+
+    def summary(self) -> str:
+        """One line for figure titles: grade, Ki-67, function and liver type, where known."""
+        grade = self.grade
+        if grade == "NEC":
+            head = "NEC"
+        elif grade is not None:
+            head = f"{grade} NET"
+        else:
+            head = "NET, grade unknown" if self.differentiation == "well" else "grade unknown"
+        if self.ki67 is not None:
+            head += f" (Ki-67 {self.ki67:g} %)"
+        elif self.mitoses_per_10hpf is not None:
+            head += f" ({self.mitoses_per_10hpf:g} mitoses/10 HPF)"
+        parts = [head]
+        if self.functional is not None:
+            kind = "functional" if self.functional else "non-functional"
+            parts.append(f"{kind} ({self.syndrome})" if self.syndrome else kind)
+        if self.liver_type is not None:
+            parts.append(f"liver type {self.liver_type}")
+        return ", ".join(parts)
+
+    @classmethod
+    def from_mapping(cls, mapping: Mapping[str, Any]) -> Profile:
+        """A profile from plain values or strings (``{"ki67": "8", "functional": "yes"}``).
+
+        Empty strings and ``None`` mean unknown. Unknown keys and unreadable values raise
+        :class:`ProfileError` naming the field.
+        """
+        values = {}
+        for key, raw in mapping.items():
+            spec = _SPECS.get(key)
+            if spec is None:
+                raise ProfileError(
+                    str(key), "not a profile field; expected one of " + ", ".join(_SPECS)
+                )
+            values[key] = _parsed(key, spec, raw)
+        return cls(**{k: v for k, v in values.items() if v is not None})
+
+    def to_mapping(self) -> dict[str, str]:
+        """The known fields as strings, such that ``from_mapping`` gives this profile back."""
+        out = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is None or value == ():
+                continue
+            if isinstance(value, bool):
+                out[f.name] = "yes" if value else "no"
+            elif isinstance(value, tuple):
+                out[f.name] = ";".join(value)
+            elif isinstance(value, float):
+                out[f.name] = str(int(value)) if value.is_integer() else repr(value)
+            else:
+                out[f.name] = str(value)
+        return out
+
+
+def _grade_of(value: float | None, g1_below: float, g2_max: float) -> str | None:
+    if value is None:
+        return None
+    if value < g1_below:
+        return "G1"
+    return "G2" if value <= g2_max else "G3"
+
+
+def _checked(name: str, spec: _Spec, value: Any) -> Any:
+    """The value in canonical form (float, int, bool, str, tuple), or ProfileError."""
+    if spec.kind == "names":
+        return _checked_names(name, spec, value)
+    if value is None:
+        return None
+    bad = ProfileError(name, f"expected {spec.expected()}, got {value!r}")
+    if spec.kind == "flag":
+        if not isinstance(value, bool):
+            raise bad
+        return value
+    if spec.kind == "choice":
+        if value not in spec.choices:
+            raise bad
+        return value
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise bad
+    number = float(value)
+    if not math.isfinite(number) or number < 0 or (spec.high is not None and number > spec.high):
+        raise bad
+    if spec.kind == "count":
+        if not number.is_integer():
+            raise bad
+        return int(number)
+    return number
+
+
+def _checked_names(name: str, spec: _Spec, value: Any) -> tuple[str, ...]:
+    if isinstance(value, str) or not isinstance(value, (tuple, list)):
+        raise ProfileError(name, f"expected a tuple of {spec.expected()}, got {value!r}")
+    names = tuple(str(v).strip().lower() for v in value)
+    unknown = [n for n in names if n not in THERAPIES]
+    if unknown:
+        raise ProfileError(name, f"unknown therapy {unknown[0]!r}; expected {spec.expected()}")
+    return names
+
+
+def _parsed(name: str, spec: _Spec, raw: Any) -> Any:
+    """A string (as in a query string) turned into the field's type; other values unchanged."""
+    if spec.kind == "names":
+        if raw is None or raw == "":
+            return ()
+        return tuple(p for p in raw.split(";") if p.strip()) if isinstance(raw, str) else raw
+    if not isinstance(raw, str):
+        return raw
+    text = raw.strip()
+    if not text:
+        return None
+    bad = ProfileError(name, f"expected {spec.expected()}, got {raw!r}")
+    if spec.kind == "flag":
+        word = text.lower()
+        if word in _YES:
+            return True
+        if word in _NO:
+            return False
+        raise bad
+    if spec.kind == "choice":
+        return text.upper() if name == "liver_type" else text.lower()
+    try:
+        return float(text)
+    except ValueError:
+        raise bad from None
