@@ -385,7 +385,9 @@ def validate_table(
     return frame, faults[:MAX_FAULTS]
 
 
-def _load(resource: str, path: str | Path | None, **checks) -> pd.DataFrame:
+def _load(resource: str, path: str | Path | None, validate: bool | None, **checks) -> pd.DataFrame:
+    if path is None and not validate:
+        return _curated(resource).copy()
     path = Path(path) if path is not None else data_dir() / f"{resource}.csv"
     frame, faults = validate_table(path, resource, **checks)
     if faults:
@@ -393,16 +395,37 @@ def _load(resource: str, path: str | Path | None, **checks) -> pd.DataFrame:
     return _typed(frame, table_schema(resource))
 
 
-def load_references(path: str | Path | None = None) -> pd.DataFrame:
+@cache
+def _curated(resource: str) -> pd.DataFrame:
+    """A curated table, read once per process without the full schema check.
+
+    The test suite and CI validate the curated files against the contract on every change, so
+    the dashboard need not import the validation stack (about a second) on every page.
+    """
+    frame = pd.read_csv(
+        data_dir() / f"{resource}.csv", dtype=str, keep_default_na=False, encoding="utf-8"
+    )
+    return _typed(frame, table_schema(resource))
+
+
+def load_references(
+    path: str | Path | None = None, *, validate: bool | None = None
+) -> pd.DataFrame:
     """The numbered reference list of lu2025: ``ref_no``, ``authors``, ``year``, ``title``,
-    ``journal``, ``doi``, ``study_design``, ``note``. Raises ``EvidenceError`` on a bad file."""
-    return _load("references", path)
+    ``journal``, ``doi``, ``study_design``, ``note``. Raises ``EvidenceError`` on a bad file.
+
+    A file given by ``path`` is always validated; the curated one only with ``validate=True``.
+    """
+    return _load("references", path, validate)
 
 
-def load_therapies(path: str | Path | None = None) -> pd.DataFrame:
+def load_therapies(path: str | Path | None = None, *, validate: bool | None = None) -> pd.DataFrame:
     """The controlled therapy vocabulary: ``therapy``, ``name_zh``, ``therapy_class``,
-    ``guidance_therapy``, ``description``. Raises ``EvidenceError`` on a bad file."""
-    return _load("therapies", path)
+    ``guidance_therapy``, ``description``. Raises ``EvidenceError`` on a bad file.
+
+    A file given by ``path`` is always validated; the curated one only with ``validate=True``.
+    """
+    return _load("therapies", path, validate)
 
 
 def load_evidence(
@@ -410,19 +433,24 @@ def load_evidence(
     *,
     references: pd.DataFrame | None = None,
     therapies: pd.DataFrame | None = None,
+    validate: bool | None = None,
 ) -> pd.DataFrame:
-    """The evidence table, one row per reported figure, typed and validated.
+    """The evidence table, one row per reported figure, typed.
 
-    ``path`` defaults to the curated ``data/evidence.csv``; a researcher's own file is held to
-    the same contract, with its ``ref_nos`` checked against ``references`` and its therapies
+    ``path`` defaults to the curated ``data/evidence.csv`` (checked by the test suite; pass
+    ``validate=True`` to check it again here). A researcher's own file is always held to the
+    same contract, with its ``ref_nos`` checked against ``references`` and its therapies
     against ``therapies`` (the curated tables by default). Raises ``EvidenceError`` naming
     every fault's file, row, line, column, value and what was expected.
     """
+    if path is None and not validate:
+        return _load("evidence", None, False)
     references = load_references() if references is None else references
     therapies = load_therapies() if therapies is None else therapies
     return _load(
         "evidence",
         path,
+        True,
         ref_numbers=references["ref_no"].astype(int),
         therapy_names=therapies["therapy"],
     )
