@@ -89,13 +89,13 @@ def interactions(browser, url: str, repeats: int) -> dict[str, list[float]]:
     page = context.new_page()
     page.goto(url)
     page.wait_for_selector(PLOT, state="visible", timeout=120_000)
-    page.get_by_role("tab", name="Outcomes").click()
-    outcome = page.locator(".widget-dropdown", has_text="Outcome").locator("select")
+    page.get_by_role("tab", name="Outcomes").click()  # the default tab; clicked to be sure
+    outcome = page.get_by_label("Outcome", exact=True)
     timings: dict[str, list[float]] = {"switch Outcome": [], "change Ki-67": []}
     for i in range(repeats):
-        value = ["OS", "PFS"][i % 2]
+        label = ["Overall survival (OS)", "Progression-free survival (PFS)"][i % 2]
         timings["switch Outcome"].append(
-            time_until_plot_changes(page, lambda v=value: outcome.select_option(v))
+            time_until_plot_changes(page, lambda v=label: outcome.select_option(label=v))
         )
         ki67 = ["30", "8"][i % 2]
 

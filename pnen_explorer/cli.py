@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -50,7 +49,10 @@ def notebook_dir() -> Path:
 
 
 def dashboard(port: int, open_browser: bool) -> int:
-    """Serve the dashboard with Voila on 127.0.0.1, configured by ``notebooks/voila.json``."""
+    """Serve the dashboard with Voila on 127.0.0.1, configured by ``notebooks/voila.json``.
+
+    The process becomes Voila (exec), so stopping it stops the server and its kernels too.
+    """
     folder = notebook_dir()
     command = [
         sys.executable,
@@ -62,10 +64,9 @@ def dashboard(port: int, open_browser: bool) -> int:
         f"--Voila.open_browser={open_browser}",
     ]
     print(f"Serving the dashboard on http://127.0.0.1:{port}/ (Ctrl+C to stop)", flush=True)
-    try:
-        return subprocess.call(command, cwd=folder, env=os.environ.copy())
-    except KeyboardInterrupt:
-        return 0
+    os.chdir(folder)  # Voila reads voila.json from the folder it starts in
+    os.execv(sys.executable, command)
+    return 1  # not reached: exec replaces this process
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -217,7 +217,8 @@ def _schema_faults(path: Path, schema: dict, starts: list[int]) -> list[Fault]:
 
     name = str(path)
     # Columns may come in any order and optional ones may be absent (header checked above).
-    descriptor = {k: v for k, v in schema.items() if k != "foreignKeys"} | {"fieldsMatch": "subset"}
+    descriptor = {k: v for k, v in schema.items() if k != "foreignKeys"}
+    descriptor["fieldsMatch"] = "partial"
     resource = Resource(
         path=path.name,
         basepath=str(path.parent),
@@ -299,7 +300,8 @@ def _rule_faults(
     add((hr < hr_low) | (hr > hr_high), "hr", "a hazard ratio inside its confidence interval")
     if "source" in frame:
         primary = frame["source"] == "primary"
-        no_id = frame.get("doi", "").eq("") & frame.get("pmid", "").eq("")
+        blank = pd.Series("", index=frame.index)
+        no_id = frame.get("doi", blank).eq("") & frame.get("pmid", blank).eq("")
         add(primary & no_id, "doi", "a DOI or PMID on every primary-publication row")
     if "checks_evidence_id" in frame:
         ids = set(frame["evidence_id"])
