@@ -9,6 +9,7 @@ traceback.
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import html
 import json
@@ -18,6 +19,9 @@ from dataclasses import dataclass
 
 import ipywidgets as widgets
 import pandas as pd
+from ipywidgets.widgets.widget_bool import CheckboxStyle
+from ipywidgets.widgets.widget_description import DescriptionStyle
+from ipywidgets.widgets.widget_string import HTMLStyle, TextStyle
 
 from pnen_explorer import plots
 from pnen_explorer.data import load_evidence, load_references
@@ -124,7 +128,7 @@ class Number:
 YES_NO = (("yes", True), ("no", False))
 PROFILE_CONTROLS = (
     Number("ki67", "Ki-67 (%)", 0, 100, 0.5, 8),
-    Number("mitoses_per_10hpf", "Mitoses /10 HPF", 0, 100, 1, 1, slider=False),
+    Number("mitoses_per_10hpf", "Mitoses /10 HPF", 0, 100, 1, 1, slider=False, help="per 10 HPF"),
     Choice("differentiation", "Differentiation", (("well (NET)", "well"), ("poor (NEC)", "poor"))),
     Choice("functional", "Functional", YES_NO, "hormone syndrome present"),
     Choice(
@@ -281,14 +285,45 @@ def plotly_bundle(figure) -> tuple[dict, ...]:
 
 
 def page_query() -> str:
-    """The page's query string under Voila (after the request arrives, if kernels are preheated)."""
-    try:
-        from voila.utils import wait_for_request
+    """The page's query string under Voila; with preheated kernels, once the page has asked.
 
-        wait_for_request()
-    except Exception:  # not under Voila, or an older Voila: the environment is all there is
-        pass
+    Voila's own helper (``voila.utils.wait_for_request``) imports the whole server stack into
+    the kernel (about 45 MB and a second); this asks the same endpoint for the same answer.
+    """
+    if os.environ.get("VOILA_PREHEAT") == "True" and os.environ.get("VOILA_KERNEL_ID"):
+        _wait_for_voila_request()
     return os.environ.get("QUERY_STRING", "")
+
+
+def _wait_for_voila_request(timeout: float = 3600) -> None:
+    """Block until Voila hands this preheated kernel to a page; copy the request into os.environ."""
+    import asyncio
+    import threading
+
+    import websockets
+
+    env = os.environ
+    base = env.get("VOILA_WS_BASE_URL") or env.get("VOILA_SERVER_URL", "/")
+    url = (
+        f"{env.get('VOILA_WS_PROTOCOL', 'ws')}://{env.get('VOILA_APP_IP', '127.0.0.1')}:"
+        f"{env.get('VOILA_APP_PORT', '8866')}{base}voila/query/{env['VOILA_KERNEL_ID']}"
+    )
+    answer: list[str] = []
+
+    async def receive() -> None:
+        async with websockets.connect(url, open_timeout=5) as socket:
+            answer.append(await asyncio.wait_for(socket.recv(), timeout))
+
+    def run() -> None:
+        # Without request info the page still opens, with its default case.
+        with contextlib.suppress(Exception):
+            asyncio.new_event_loop().run_until_complete(receive())
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join()
+    if answer:
+        env.update({k: str(v) for k, v in json.loads(answer[0]).items()})
 
 
 class Explorer:
@@ -324,72 +359,115 @@ class Explorer:
             layout=widgets.Layout(width="100%"),
         )
         self.root.add_class("pnen-root")
+        _share_plain_layouts(self.root)
         first_case = Profile.from_mapping(CASE_PRESETS[DEFAULT_PRESET])
         self.apply_case(Case(profile or first_case), preset=None if profile else DEFAULT_PRESET)
 
     # --- building ------------------------------------------------------------------------------
 
     def _build_controls(self) -> None:
+        # Shared layout and style models: every widget model costs the page a round trip.
+        self._wide = widgets.Layout(width="340px")
+        self._narrow = widgets.Layout(width="275px")
+        self._label = DescriptionStyle(description_width="130px")
+        self._entry = TextStyle(description_width="130px")
+        self._html = HTMLStyle()
         self.controls: dict[str, widgets.Widget] = {}
         self.known: dict[str, widgets.Checkbox] = {}
         self.preset = widgets.Dropdown(
             options=list(CASE_PRESETS),
             value="Custom",
             description="Teaching case",
-            layout=widgets.Layout(width="340px"),
-            style={"description_width": "110px"},
+            layout=self._wide,
+            style=self._label,
         )
         self.preset.observe(self._guard(self._on_preset), names="value")
-        self.grade_badge = widgets.HTML()
+        self.grade_badge = widgets.HTML(style=self._html)
         rows: list[widgets.Widget] = [self.preset]
         for spec in PROFILE_CONTROLS:
             rows.append(self._control(spec))
             if spec.field == "mitoses_per_10hpf":
                 rows.append(self.grade_badge)
+            if spec.field == "liver_type":
+                rows.append(
+                    widgets.HTML(
+                        f"<div class='pnen-help'>{esc(LIVER_TYPE_HELP)}</div>", style=self._html
+                    )
+                )
         self.panel = widgets.VBox(rows, layout=widgets.Layout(width="380px", min_width="380px"))
         self.panel.add_class("pnen-panel")
 
     def _control(self, spec: Choice | Number) -> widgets.Widget:
-        style = {"description_width": "130px"}
+        """One control per profile field; each can say "unknown"."""
         if isinstance(spec, Choice):
             control = widgets.Dropdown(
                 options=[(UNKNOWN, None), *spec.options],
                 value=None,
                 description=spec.label,
-                layout=widgets.Layout(width="340px"),
-                style=style,
+                tooltip=spec.help or None,
+                layout=self._wide,
+                style=self._label,
             )
+        elif spec.slider:
+            control = widgets.FloatSlider(
+                value=spec.start,
+                min=spec.low,
+                max=spec.high,
+                step=spec.step,
+                description=spec.label,
+                disabled=True,
+                continuous_update=False,
+                readout_format=".1f",
+                layout=self._narrow,
+                style=self._slider_style(),
+            )
+            known = widgets.Checkbox(
+                value=False,
+                description="known",
+                indent=False,
+                layout=self._checkbox_layout(),
+                style=self._checkbox_style(),
+            )
+            known.observe(self._guard(self._on_known), names="value")
+            self.known[spec.field] = known
             control.observe(self._guard(self._on_profile_change), names="value")
             self.controls[spec.field] = control
-            if not spec.help:
-                return control
-            note = widgets.HTML(f'<div class="pnen-help">{esc(spec.help)}</div>')
-            return widgets.VBox([control, note])
-        common = dict(
-            value=spec.start,
-            min=spec.low,
-            max=spec.high,
-            step=spec.step,
-            description=spec.label,
-            disabled=True,
-            style=style,
-            layout=widgets.Layout(width="275px"),
-        )
-        if spec.slider:
-            control = widgets.FloatSlider(continuous_update=False, readout_format=".1f", **common)
-        else:
-            control = widgets.BoundedFloatText(**common)
-        known = widgets.Checkbox(
-            value=False, description="known", indent=False, layout=widgets.Layout(width="80px")
-        )
-        known.observe(self._guard(self._on_known), names="value")
+            return widgets.HBox([control, known])
+        else:  # a number typed in; empty means unknown
+            control = widgets.Text(
+                value="",
+                placeholder="unknown",
+                description=spec.label,
+                continuous_update=False,
+                tooltip=spec.help or None,
+                layout=self._wide,
+                style=self._entry,
+            )
         control.observe(self._guard(self._on_profile_change), names="value")
-        self.controls[spec.field], self.known[spec.field] = control, known
-        return widgets.HBox([control, known])
+        self.controls[spec.field] = control
+        return control
+
+    def _text(self, value: str = "") -> widgets.HTML:
+        return widgets.HTML(value, style=self._html)
+
+    def _slider_style(self) -> widgets.SliderStyle:
+        if not hasattr(self, "_slider"):
+            self._slider = widgets.SliderStyle(description_width="130px")
+        return self._slider
+
+    def _checkbox_style(self) -> CheckboxStyle:
+        if not hasattr(self, "_checkbox"):
+            self._checkbox = CheckboxStyle()
+        return self._checkbox
+
+    def _checkbox_layout(self) -> widgets.Layout:
+        if not hasattr(self, "_checkbox_box"):
+            self._checkbox_box = widgets.Layout(width="80px")
+        return self._checkbox_box
 
     def _build_tabs(self) -> None:
-        self.notice = widgets.HTML()
-        self.share = widgets.HTML()
+        self.notice = self._text()
+        self.share = self._text()
         self.presenter = widgets.ToggleButton(
             description="Presenter mode",
             tooltip="Larger text for a projector",
@@ -405,12 +483,12 @@ class Explorer:
         self.beyond_review.observe(self._guard(self._on_profile_change), names="value")
         self.header = widgets.VBox(
             [
-                widgets.HTML(HEADER),
+                self._text(HEADER),
                 widgets.HBox([self.presenter, self.beyond_review, self.share]),
                 self.notice,
             ]
         )
-        self.treatments = widgets.HTML()
+        self.treatments = self._text()
         self.outcome = widgets.Dropdown(
             options=[(OUTCOME_LABELS[o], o) for o in OUTCOMES],
             value="PFS",
@@ -418,10 +496,10 @@ class Explorer:
             layout=widgets.Layout(width="420px"),
         )
         self.outcome.observe(self._guard(self._on_outcome), names="value")
-        self.outcome_plot, self.outcome_table = widgets.Output(), widgets.HTML()
+        self.outcome_plot, self.outcome_table = widgets.Output(), self._text()
         self.comparison_plot, self.forest_plot = widgets.Output(), widgets.Output()
-        self.comparison_table = widgets.HTML()
-        self.map_plot, self.map_table = widgets.Output(), widgets.HTML()
+        self.comparison_table = self._text()
+        self.map_plot, self.map_table = widgets.Output(), self._text()
         self.show_excluded = widgets.Checkbox(
             description="show rows that do not fit this patient, and why",
             indent=False,
@@ -451,13 +529,13 @@ class Explorer:
             layout=widgets.Layout(width="240px"),
         )
         self.upload.observe(self._guard(self._on_upload), names="value")
-        self.upload_report = widgets.HTML(
+        self.upload_report = self._text(
             f"<span class='pnen-help'>Your own CSV (up to {MAX_UPLOAD_BYTES // 2**20} MB, same "
             "columns as the data contract) is checked and shown beside the curated rows; the "
             "curated data is never changed.</span>"
         )
-        self.evidence_table, self.references_table = widgets.HTML(), widgets.HTML()
-        self.downloads = widgets.HTML()
+        self.evidence_table, self.references_table = self._text(), self._text()
+        self.downloads = self._text()
         children = [
             self.treatments,
             widgets.VBox([self.outcome, self.outcome_plot, self.outcome_table]),
@@ -499,14 +577,16 @@ class Explorer:
             values = case.profile.to_mapping()
             for spec in PROFILE_CONTROLS:
                 control = self.controls[spec.field]
+                raw = values.get(spec.field)
                 if isinstance(spec, Choice):
                     control.value = getattr(case.profile, spec.field)
-                    continue
-                raw = values.get(spec.field)
-                self.known[spec.field].value = raw is not None
-                control.disabled = raw is None
-                if raw is not None:
-                    control.value = float(raw)
+                elif spec.slider:
+                    self.known[spec.field].value = raw is not None
+                    control.disabled = raw is None
+                    if raw is not None:
+                        control.value = float(raw)
+                else:
+                    control.value = raw or ""
             self.outcome.value = case.outcome
             self.preset.value = preset or "Custom"
         finally:
@@ -524,13 +604,14 @@ class Explorer:
             self.apply_case(parse_query(query, default=Profile()))
 
     def current_profile(self) -> Profile:
-        values = {}
+        """The profile the controls show; a mistyped number raises ``ProfileError``."""
+        values: dict[str, object] = {}
         for spec in PROFILE_CONTROLS:
             control = self.controls[spec.field]
-            if isinstance(spec, Choice):
-                if control.value is not None:
+            if isinstance(spec, Number) and spec.slider:
+                if self.known[spec.field].value:
                     values[spec.field] = control.value
-            elif self.known[spec.field].value:
+            elif control.value not in (None, ""):
                 values[spec.field] = control.value
         return Profile.from_mapping(values)
 
@@ -780,6 +861,25 @@ class Explorer:
             + "".join(body)
             + "</table></div>"
         )
+
+
+def _share_plain_layouts(root: widgets.Widget) -> None:
+    """Give every widget without layout settings one shared Layout model.
+
+    Each widget model costs the page a round trip to the kernel when it opens; a default
+    Layout per widget was most of them.
+    """
+    plain = widgets.Layout()
+    stack = [root]
+    while stack:
+        widget = stack.pop()
+        stack.extend(getattr(widget, "children", ()))
+        layout = widget.layout
+        if layout is not plain and not any(
+            layout.trait_values()[k] for k in layout.keys if not k.startswith("_")
+        ):
+            widget.layout = plain
+            layout.close()
 
 
 def _doi_link(doi: object) -> str:

@@ -1,16 +1,153 @@
-"""The dashboard as a person sees it: served by Voila, rendered in headless Chromium."""
+"""The dashboard as a person sees it: served by Voila, rendered in headless Chromium.
+
+Each test leaves a screenshot in test-artifacts/ (see the `page` fixture).
+"""
 
 from __future__ import annotations
+
+import csv
+import io
+import re
 
 import pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ERROR_TEXT = ("Traceback", "Error", "Exception", "Kernel error", "No Jupyter kernel")
+PLOT = ".js-plotly-plot .main-svg"
 
 
-def test_dashboard_renders_without_errors(page, dashboard_url):
-    page.goto(dashboard_url, wait_until="domcontentloaded")
-    page.wait_for_selector("text=pnen-explorer", timeout=60_000)
+def open_dashboard(page, url: str):
+    page.goto(url)
+    page.wait_for_selector(PLOT, state="visible", timeout=120_000)
+    page.wait_for_selector(".pnen-grade", timeout=30_000)
+    return page
+
+
+def assert_no_error_text(page) -> None:
     body = page.inner_text("body")
     assert not [word for word in ERROR_TEXT if word in body], body[:2000]
+
+
+def plot_title(page) -> str:
+    return page.text_content(".js-plotly-plot .gtitle")
+
+
+def grade(page) -> str:
+    return page.inner_text(".pnen-grade")
+
+
+def set_ki67(page, value: str) -> None:
+    readout = page.locator(".widget-slider", has_text="Ki-67").locator(".widget-readout")
+    readout.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type(value)
+    page.keyboard.press("Enter")
+
+
+def test_dashboard_renders_plot_and_controls(page, dashboard_url):
+    open_dashboard(page, dashboard_url)
+    assert page.get_by_label("Outcome", exact=True).is_visible()
+    assert page.locator(".widget-slider", has_text="Ki-67").is_visible()
+    assert page.get_by_role("tab", name="Treatment options").is_visible()
+    assert grade(page) == "G2"
+    assert "not clinical decision support" in page.inner_text("body")
+    assert "import pnen_explorer" not in page.content()  # sources are stripped
+    assert_no_error_text(page)
+
+
+def test_ki67_across_20_changes_grade_verdicts_and_plot(page, dashboard_url):
+    open_dashboard(page, dashboard_url)
+    page.get_by_role("tab", name="Outcomes").click()
+    before_plot = page.inner_html(".js-plotly-plot .main-svg")
+    set_ki67(page, "30")
+    page.wait_for_function("() => document.querySelector('.pnen-grade').textContent === 'G3'")
+    page.wait_for_function(
+        "before => document.querySelector('.js-plotly-plot .main-svg').innerHTML !== before",
+        arg=before_plot,
+    )
+    page.get_by_role("tab", name="Treatment options").click()
+    verdicts = (
+        "() => Array.from(document.querySelectorAll('.pnen-verdict'))"
+        ".map(v => v.textContent).join('|')"
+    )
+    page.wait_for_selector(".pnen-verdict")
+    g3_verdicts = page.evaluate(verdicts)
+    set_ki67(page, "8")
+    page.wait_for_function("() => document.querySelector('.pnen-grade').textContent === 'G2'")
+    page.wait_for_function(f"v => ({verdicts})() !== v", arg=g3_verdicts)
+    everolimus = page.locator("tr.pnen-therapy[data-therapy='everolimus'] .pnen-verdict")
+    assert everolimus.inner_text() == "recommended"
+    assert_no_error_text(page)
+
+
+def test_switching_outcome_changes_the_plot(page, dashboard_url):
+    open_dashboard(page, dashboard_url)
+    assert "Progression-free survival" in plot_title(page)
+    page.get_by_label("Outcome", exact=True).select_option(label="Overall survival (OS)")
+    page.wait_for_function(
+        "() => document.querySelector('.js-plotly-plot .gtitle').textContent"
+        ".includes('Overall survival')"
+    )
+    assert_no_error_text(page)
+
+
+def test_query_string_opens_its_case(page, dashboard_url):
+    open_dashboard(page, dashboard_url + "?ki67=30&liver_type=III&outcome=OS")
+    page.wait_for_function("() => document.querySelector('.pnen-grade').textContent === 'G3'")
+    assert "Overall survival" in plot_title(page)
+    assert page.get_by_label("Liver type").input_value() is not None
+    link = page.locator("a.pnen-share").get_attribute("href")
+    assert "ki67=30" in link and "liver_type=III" in link and "outcome=OS" in link
+    assert_no_error_text(page)
+
+
+def test_invalid_query_values_fall_back_with_a_notice(page, dashboard_url):
+    open_dashboard(page, dashboard_url + "?ki67=250&liver_type=IV")
+    notice = page.locator(".pnen-notice").first
+    notice.wait_for(timeout=30_000)
+    text = page.inner_text("body")
+    assert "ki67" in text and "liver_type" in text
+    assert grade(page) == "unknown"  # a link names its whole case; bad fields stay unknown
+    assert_no_error_text(page)
+
+
+def test_script_in_the_link_is_shown_as_text_and_never_runs(page, dashboard_url):
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    hostile = (
+        "?liver_type=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E&age=%3Cscript%3Ealert(2)%3C/script%3E"
+    )
+    open_dashboard(page, dashboard_url + hostile)
+    page.locator(".pnen-notice").first.wait_for(timeout=30_000)
+    notices = page.inner_text(".pnen-root")
+    assert "<img src=x onerror=alert(1)>" in notices
+    assert page.locator("img[src='x']").count() == 0
+    page.wait_for_timeout(500)
+    assert dialogs == []
+
+
+def test_csv_export_downloads_with_provenance_columns(page, dashboard_url):
+    open_dashboard(page, dashboard_url)
+    page.get_by_role("tab", name="Evidence", exact=True).click()
+    link = page.get_by_text("Evidence table (CSV)")
+    link.wait_for(timeout=30_000)
+    with page.expect_download() as info:
+        link.click()
+    with open(info.value.path(), encoding="utf-8") as handle:
+        text = handle.read()
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert rows, text[:500]
+    assert {"evidence_id", "source", "section", "ref_nos", "statement", "match"} <= set(rows[0])
+    assert all(re.fullmatch(r"(lu2025|xue2025|primary)-\d{3}", r["evidence_id"]) for r in rows)
+    assert_no_error_text(page)
+
+
+def test_presenter_mode_enlarges_text(page, dashboard_url):
+    open_dashboard(page, dashboard_url)
+    label = "document.querySelector('.pnen-root .widget-label')"
+    size = f"() => parseFloat(getComputedStyle({label}).fontSize)"
+    before = page.evaluate(size)
+    page.get_by_role("button", name="Presenter mode").click()
+    page.wait_for_function(f"() => ({size})() > {before}")
+    assert_no_error_text(page)
