@@ -368,7 +368,7 @@ class Explorer:
     def _build_controls(self) -> None:
         # Shared layout and style models: every widget model costs the page a round trip.
         self._wide = widgets.Layout(width="340px")
-        self._narrow = widgets.Layout(width="275px")
+        self._narrow = widgets.Layout(width="292px")
         self._label = DescriptionStyle(description_width="130px")
         self._entry = TextStyle(description_width="130px")
         self._html = HTMLStyle()
@@ -462,7 +462,7 @@ class Explorer:
 
     def _checkbox_layout(self) -> widgets.Layout:
         if not hasattr(self, "_checkbox_box"):
-            self._checkbox_box = widgets.Layout(width="80px")
+            self._checkbox_box = widgets.Layout(width="72px")
         return self._checkbox_box
 
     def _build_tabs(self) -> None:
