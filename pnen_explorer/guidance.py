@@ -32,6 +32,7 @@ from typing import Any
 import pandas as pd
 
 from pnen_explorer.data import data_dir, load_evidence, load_therapies
+from pnen_explorer.grouping import ids_by_key
 from pnen_explorer.profile import THERAPIES, Profile
 
 RECOMMENDED = "recommended"
@@ -1466,8 +1467,8 @@ def _curated_evidence_ids() -> dict[str, tuple[str, ...]]:
 def _ids_by_therapy(evidence: pd.DataFrame, mapping: dict[str, str]) -> dict[str, tuple[str, ...]]:
     """Ids of the evidence rows about each guidance therapy."""
     target = evidence["therapy"].astype(object).map(mapping)
-    ids = evidence["evidence_id"].astype(str).groupby(target, sort=False).agg(tuple)
-    return {name: ids[name] for name in ids.index if name in THERAPIES}
+    groups = ids_by_key(target, evidence["evidence_id"])
+    return {name: ids for name, ids in groups.items() if name in THERAPIES}
 
 
 def _evidence_ids(
