@@ -1324,7 +1324,7 @@ def _map_table(evidence: pd.DataFrame, excluded: pd.Series, show_excluded: bool)
                     n_excluded=int(n_excluded[code]) if code is not None else 0,
                     strongest_design=kinds[0] if kinds else "",
                     designs=kinds,
-                    evidence_ids=ids.get(code, ()) if found else (),
+                    evidence_ids=tuple(sorted(ids[code])) if found else (),
                 )
             )
     return pd.DataFrame.from_records(records)
