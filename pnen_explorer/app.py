@@ -34,7 +34,7 @@ from pnen_explorer.export import (
 from pnen_explorer.guidance import applicable_therapies
 from pnen_explorer.matching import match_evidence
 from pnen_explorer.profile import Profile, ProfileError
-from pnen_explorer.review_check import review_vs_primary
+from pnen_explorer.review_check import figure_text, review_vs_primary
 from pnen_explorer.share import OUTCOMES, Case, case_query, parse_query
 from pnen_explorer.user_data import MAX_UPLOAD_BYTES, merge_user_evidence, read_user_evidence
 
@@ -65,18 +65,9 @@ AGREEMENT_COLOURS = {
 }
 EVIDENCE_COLUMNS = (
     "evidence_id",
-    "source",
     "therapy",
     "outcome",
-    "outcome_detail",
-    "value",
-    "value_low",
-    "value_high",
-    "unit",
-    "comparator",
-    "comparator_value",
-    "p_value",
-    "n_patients",
+    "figure",
     "population",
     "statement",
     "section",
@@ -85,11 +76,11 @@ EVIDENCE_COLUMNS = (
     "study_name",
     "doi",
     "agreement",
-    "agreement_note",
     "origin",
     "match",
     "why",
 )
+"""Columns of the Evidence tab's table; the CSV download carries every column."""
 HEADER = (
     "<h2 class='pnen-title'>pnen-explorer</h2><div class='pnen-muted'>Evidence on treating "
     "pancreatic neuroendocrine neoplasms with liver metastases, as two 2025 reviews report it. "
@@ -241,10 +232,14 @@ STYLE = """
 .pnen-title { margin: 4px 0 2px 0; }
 .pnen-scroll { max-height: 560px; overflow: auto; }
 .pnen-root table.pnen ul { margin: 0; padding-left: 18px; }
-.pnen-presenter, .pnen-presenter .widget-label, .pnen-presenter input,
-.pnen-presenter select, .pnen-presenter .widget-readout, .pnen-presenter .lm-TabBar-tabLabel {
-  font-size: 20px !important; }
-.pnen-presenter table.pnen { font-size: 19px; }
+.pnen-root table.pnen td { line-height: 1.35; }
+.pnen-presenter .pnen-panel .widget-label, .pnen-presenter .pnen-panel input,
+.pnen-presenter .pnen-panel select, .pnen-presenter .widget-readout { font-size: 16px !important; }
+.pnen-presenter .lm-TabBar-tabLabel { font-size: 19px !important; }
+.pnen-presenter .lm-TabBar-tab { min-width: 0 !important; max-width: none !important;
+  flex: 0 0 auto !important; }
+.pnen-presenter .pnen-title { font-size: 30px; }
+.pnen-presenter table.pnen, .pnen-presenter .pnen-muted { font-size: 19px; }
 </style>
 """
 
@@ -794,9 +789,10 @@ class Explorer:
         if self.therapy_filter.value:
             frame = frame[frame["therapy"] == self.therapy_filter.value]
         frame = frame.sort_values(self.sort_by.value, kind="stable", na_position="last")
-        columns = [c for c in EVIDENCE_COLUMNS if c in frame.columns]
+        shown = frame.assign(figure=[figure_text(row) for _, row in frame.iterrows()])
+        columns = [c for c in EVIDENCE_COLUMNS if c in shown.columns]
         self.evidence_table.value = f"<p class='pnen-muted'>{len(frame)} rows.</p>" + self._table(
-            frame[columns]
+            shown[columns]
         )
         cited = cited_references(frame, self.references)
         self.downloads.value = " · ".join(
