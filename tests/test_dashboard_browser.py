@@ -145,7 +145,7 @@ def test_csv_export_downloads_with_provenance_columns(page, dashboard_url):
 
 def test_presenter_mode_enlarges_text(page, dashboard_url):
     open_dashboard(page, dashboard_url)
-    label = "document.querySelector('.pnen-root .widget-label')"
+    label = "document.querySelector('.pnen-root .pnen-muted')"
     size = f"() => parseFloat(getComputedStyle({label}).fontSize)"
     before = page.evaluate(size)
     page.get_by_role("button", name="Presenter mode").click()
