@@ -346,7 +346,6 @@ def evidence_map(
     Every therapy and the core outcomes always get a row and a column, so an empty cell is a
     visible gap (for the profile, when rows were matched to one). Rows without a number count.
     """
-    import plotly.graph_objects as go
 
     _require(evidence, BASE_COLUMNS)
     excluded = _excluded_mask(evidence)
@@ -406,7 +405,18 @@ def evidence_map(
     shapes, brackets = _class_brackets([line[0]["therapy_class"] for line in grid])
     layout["shapes"] = shapes
     layout["annotations"] += brackets
-    return Chart(go.Figure(dict(data=[heatmap, *legend], layout=layout)), table)
+    return Chart(_figure([heatmap, *legend], layout), table)
+
+
+def _figure(data: list[dict], layout: dict) -> go.Figure:
+    """A Figure from trace and layout dicts this module built and its tests check.
+
+    Plotly's per-property validation would cost most of a figure's build time (the dashboard
+    rebuilds one per change); the builders' output is checked by the tests instead.
+    """
+    import plotly.graph_objects as go
+
+    return go.Figure(dict(data=data, layout=layout), _validate=False)
 
 
 # --- preparing rows ----------------------------------------------------------------------------
@@ -1126,7 +1136,6 @@ def _compose(
     legend: list[dict],
 ) -> go.Figure:
     """Stack panels top to bottom, each with its own x axis, under one legend and footnote."""
-    import plotly.graph_objects as go
 
     heights = [len(p.tickvals) * ROW_PX for p in panels]
     plot_px = sum(heights) + AXIS_PX * (len(panels) - 1)
@@ -1183,7 +1192,7 @@ def _compose(
         top -= height + AXIS_PX
         traces += panel.traces
         layout["annotations"] += panel.annotations
-    return go.Figure(dict(data=traces, layout=layout))
+    return _figure(traces, layout)
 
 
 def _panel_heading(text: str, y: str) -> dict:
@@ -1202,7 +1211,6 @@ def _panel_heading(text: str, y: str) -> dict:
 
 def _empty_figure(title: str, subtitle: str, notes: list[str], hidden: int) -> go.Figure:
     """A titled figure that says there is nothing to show, and why where known."""
-    import plotly.graph_objects as go
 
     message = NO_EVIDENCE
     if hidden:
@@ -1223,7 +1231,7 @@ def _empty_figure(title: str, subtitle: str, notes: list[str], hidden: int) -> g
     )
     layout["xaxis"] = dict(visible=False)
     layout["yaxis"] = dict(visible=False)
-    return go.Figure(dict(data=[], layout=layout))
+    return _figure([], layout)
 
 
 # --- tables ------------------------------------------------------------------------------------
