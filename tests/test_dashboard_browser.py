@@ -8,8 +8,12 @@ from __future__ import annotations
 import csv
 import io
 import re
+import subprocess
+import sys
 
 import pytest
+
+from .conftest import ROOT, free_port, wait_for_http
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -151,3 +155,35 @@ def test_presenter_mode_enlarges_text(page, dashboard_url):
     page.get_by_role("button", name="Presenter mode").click()
     page.wait_for_function(f"() => ({size})() > {before}")
     assert_no_error_text(page)
+
+
+def test_dashboard_renders_under_voila_as_a_server_extension(page, tmp_path):
+    """The JupyterHub route of the README: Voila inside a Jupyter server, not standalone."""
+    port = free_port()
+    log = (tmp_path / "server.log").open("w")
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "jupyter",
+            "server",
+            "--allow-root",
+            "--no-browser",
+            f"--port={port}",
+            "--ServerApp.ip=127.0.0.1",
+            "--IdentityProvider.token=",
+            "--ServerApp.password=",
+            f"--ServerApp.root_dir={ROOT}",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/api/status", server)
+        open_dashboard(page, f"http://127.0.0.1:{port}/voila/render/notebooks/dashboard.ipynb")
+        assert grade(page) == "G2"
+        assert_no_error_text(page)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
