@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl, urlencode
 from pnen_explorer.profile import Profile, ProfileError
 
 MAX_QUERY_LENGTH = 2000
-MAX_VALUE_LENGTH = 64
+MAX_VALUE_LENGTH = 512  # a full list of prior therapies fits
 OUTCOMES = ("PFS", "OS", "ORR", "DCR", "survival_5y", "recurrence", "symptom_response")
 DEFAULT_OUTCOME = "PFS"
 
@@ -52,10 +52,13 @@ def parse_query(query: str | None, default: Profile | None = None) -> Case:
     accepted: dict[str, str] = {}
     outcome = DEFAULT_OUTCOME
     for key, value in parse_qsl(query, keep_blank_values=True):
+        name = repr(key[:32])
         if len(key) > MAX_VALUE_LENGTH or len(value) > MAX_VALUE_LENGTH:
-            notices.append(f"A link value longer than {MAX_VALUE_LENGTH} characters was ignored.")
+            notices.append(
+                f"The link's {name} is longer than {MAX_VALUE_LENGTH} characters; ignored."
+            )
         elif not (_printable(key) and _printable(value)):
-            notices.append("A link value with unprintable characters was ignored.")
+            notices.append(f"The link's {name} has unprintable characters; ignored.")
         elif key == "outcome":
             if value in OUTCOMES:
                 outcome = value
