@@ -52,6 +52,7 @@ chromium:
 bench: setup-test chromium
 	$(PY) benchmarks/bench_kernel.py
 	$(PY) benchmarks/bench_page.py
+	$(PY) benchmarks/bench_classroom.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .ruff_cache .hypothesis
