@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8866
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: dashboard test lint unit notebooks browser chromium setup setup-test bench clean
+.PHONY: dashboard test lint chromium setup setup-test bench clean
 
 dashboard: setup
 	$(VENV)/bin/pnen-explorer dashboard --port $(PORT)

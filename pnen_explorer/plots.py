@@ -229,7 +229,17 @@ BASE_COLUMNS = (
 HR_COLUMNS = ("hr", "hr_ci_low", "hr_ci_high")
 FIGURE_COLUMNS = ("value", "value_low", "value_high", "comparator_value")
 NUMBER_COLUMNS = {*FIGURE_COLUMNS, "n_patients", *HR_COLUMNS}
-OPTIONAL_COLUMNS = (*HR_COLUMNS, "study_name", "doi", "arm", "match", "why", "unknown")
+OPTIONAL_COLUMNS = (
+    *HR_COLUMNS,
+    "study_name",
+    "doi",
+    "arm",
+    "agreement",
+    "agreement_note",
+    "match",
+    "why",
+    "unknown",
+)
 """Columns used where present: primary-publication fields and what match_evidence() adds."""
 
 
@@ -634,6 +644,9 @@ def _hover(row: dict) -> str:
     ]
     if row["note"]:
         lines.append("Note: " + _wrap(row["note"]))
+    if row["agreement"] and row["agreement"] != "not_checked":
+        checked = f"Primary publication: {row['agreement'].replace('_', ' ')}"
+        lines.append(_wrap(f"{checked}. {row['agreement_note']}"))
     if row["_excluded"]:
         lines.append("<i>Not for this profile: " + _wrap(row["why"] or "excluded") + "</i>")
     elif row["unknown"]:

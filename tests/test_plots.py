@@ -508,3 +508,10 @@ def test_real_data_map_and_comparison(evidence):
     chart = plots.two_arm_comparison(evidence)
     with_arm = evidence[evidence["comparator"] != ""]
     assert set(chart.table["evidence_id"]) <= set(with_arm["evidence_id"])
+
+
+def test_hover_shows_the_primary_publication_check():
+    """A review figure checked against its primary publication says so where people look."""
+    chart = plots.outcome_ranges(load_evidence(), "PFS")
+    hovers = [h for trace in chart.figure.data for h in (trace.hovertext or ()) if h]
+    assert any("Primary publication: subgroup only" in h for h in hovers)
