@@ -187,3 +187,27 @@ def test_dashboard_renders_under_voila_as_a_server_extension(page, tmp_path):
         server.terminate()
         server.wait(timeout=30)
         log.close()
+
+
+def test_script_in_an_uploaded_csv_is_shown_as_text_and_never_runs(page, dashboard_url, tmp_path):
+    from .test_user_data import own_file
+
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    hostile = own_file(
+        statement="<img src=x onerror=alert(1)>", population="<script>alert(2)</script>"
+    )
+    upload = tmp_path / "mine.csv"
+    upload.write_bytes(hostile)
+    open_dashboard(page, dashboard_url)
+    page.get_by_role("tab", name="Evidence", exact=True).click()
+    with page.expect_file_chooser() as chooser:
+        page.get_by_text("Add your evidence (.csv)").click()
+    chooser.value.set_files(str(upload))
+    page.get_by_text("Added 2 row(s)").wait_for(timeout=30_000)
+    page.get_by_text("show rows that do not fit this patient").click()
+    page.get_by_text("<img src=x onerror=alert(1)>").first.wait_for(timeout=30_000)
+    assert page.locator("img[src='x']").count() == 0
+    page.wait_for_timeout(500)
+    assert dialogs == []
+    assert_no_error_text(page)
