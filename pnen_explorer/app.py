@@ -39,15 +39,6 @@ from pnen_explorer.share import OUTCOMES, Case, case_query, parse_query
 from pnen_explorer.user_data import MAX_UPLOAD_BYTES, merge_user_evidence, read_user_evidence
 
 UNKNOWN = "unknown"
-OUTCOME_LABELS = {
-    "PFS": "Progression-free survival (PFS)",
-    "OS": "Overall survival (OS)",
-    "ORR": "Objective response rate (ORR)",
-    "DCR": "Disease control rate (DCR)",
-    "survival_5y": "5-year survival",
-    "recurrence": "Recurrence",
-    "symptom_response": "Symptom response",
-}
 VERDICT_COLOURS = {  # Okabe–Ito, with the verdict also written out (never colour alone)
     "recommended": "#009E73",
     "consider": "#0072B2",
@@ -485,7 +476,7 @@ class Explorer:
         )
         self.treatments = self._text()
         self.outcome = widgets.Dropdown(
-            options=[(OUTCOME_LABELS[o], o) for o in OUTCOMES],
+            options=[(plots.OUTCOME_LABELS[o], o) for o in OUTCOMES],
             value="PFS",
             description="Outcome",
             layout=widgets.Layout(width="420px"),
