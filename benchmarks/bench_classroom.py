@@ -25,7 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
-from conftest import CHROMIUM, CHROMIUM_ARGS, free_port, wait_for_http  # noqa: E402
+from conftest import CHROMIUM, CHROMIUM_ARGS, free_port, stop, wait_for_http  # noqa: E402
 
 PLOT = ".js-plotly-plot .main-svg"
 ERROR_TEXT = ("Traceback", "Error", "Exception", "Kernel error")
@@ -149,11 +149,7 @@ def main() -> None:
             f"{statistics.median(sizes):.0f} MB"
         )
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server, timeout=60)
         log.close()
 
 

@@ -47,6 +47,16 @@ def wait_for_http(url: str, process: subprocess.Popen, timeout: float = 90) -> N
     raise TimeoutError(f"{url} did not answer within {timeout} s")
 
 
+def stop(process: subprocess.Popen, timeout: float = 30) -> None:
+    """End a server this suite started (by its pid), forcefully if it does not stop in time."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @pytest.fixture
 def evidence_copy(tmp_path: Path) -> Path:
     """A private copy of the curated evidence file, free to corrupt."""
@@ -79,11 +89,7 @@ def dashboard_url(tmp_path_factory):
         wait_for_http(url, process)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
 
 
 @pytest.fixture(scope="session")

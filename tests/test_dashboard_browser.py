@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from .conftest import ROOT, free_port, wait_for_http
+from .conftest import ROOT, free_port, stop, wait_for_http
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -184,8 +184,7 @@ def test_dashboard_renders_under_voila_as_a_server_extension(page, tmp_path):
         assert grade(page) == "G2"
         assert_no_error_text(page)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop(server)
         log.close()
 
 
