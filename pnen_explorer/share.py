@@ -14,6 +14,7 @@ from pnen_explorer.profile import Profile, ProfileError
 
 MAX_QUERY_LENGTH = 2000
 MAX_VALUE_LENGTH = 512  # a full list of prior therapies fits
+MAX_NOTICES = 8
 OUTCOMES = ("PFS", "OS", "ORR", "DCR", "survival_5y", "recurrence", "symptom_response")
 DEFAULT_OUTCOME = "PFS"
 
@@ -65,14 +66,23 @@ def parse_query(query: str | None, default: Profile | None = None) -> Case:
             else:
                 notices.append(f"Unknown outcome {value!r} in the link; showing {outcome}.")
         else:
-            try:
-                Profile.from_mapping({**base.to_mapping(), key: value})
+            try:  # checked with what is accepted so far: fields constrain each other
+                Profile.from_mapping({**base.to_mapping(), **accepted, key: value})
             except ProfileError as exc:
                 notices.append(f"Ignored {key}={value!r} from the link: {exc}")
             else:
                 accepted[key] = value
     profile = Profile.from_mapping({**base.to_mapping(), **accepted})
-    return Case(profile, outcome, tuple(notices))
+    return Case(profile, outcome, _summarised(notices))
+
+
+def _summarised(notices: list[str]) -> tuple[str, ...]:
+    """The distinct notices, at most MAX_NOTICES: a junk link gives a message, not a wall."""
+    distinct = list(dict.fromkeys(notices))
+    if len(distinct) <= MAX_NOTICES:
+        return tuple(distinct)
+    more = len(distinct) - MAX_NOTICES + 1
+    return (*distinct[: MAX_NOTICES - 1], f"{more} more values in the link were ignored.")
 
 
 def case_query(profile: Profile, outcome: str = DEFAULT_OUTCOME) -> str:
