@@ -212,7 +212,8 @@ def _expected_for(error, field: dict | None) -> str:
     return error.note or kind
 
 
-def _schema_faults(path: Path, schema: dict, starts: list[int]) -> list[Fault]:
+def _schema_faults(path: Path, schema: dict, starts: list[int], width: int) -> list[Fault]:
+    """Type, constraint and shape faults of one table; ``width`` is its header's length."""
     from frictionless import Resource, Schema, formats  # slow import: only here
 
     name = str(path)
@@ -241,7 +242,6 @@ def _schema_faults(path: Path, schema: dict, starts: list[int]) -> list[Fault]:
                 if row in shape_reported:
                     continue
                 shape_reported.add(row)
-                width = len(task.resource.schema.fields) if task.resource.schema else None
                 faults.append(Fault(name, f"{width} cells, one per header column", row, line))
                 continue
             if error.type == "blank-row":
@@ -374,7 +374,7 @@ def validate_table(
         return None, faults[:MAX_FAULTS]
     if not rows:
         return None, [Fault(str(path), "at least one data row under the header", line=2)]
-    faults = _schema_faults(path, schema, starts)
+    faults = _schema_faults(path, schema, starts, len(header))
     width = len(header)
     frame = pd.DataFrame(
         [(r + [""] * width)[:width] for r in rows], columns=header, dtype=object

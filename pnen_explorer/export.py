@@ -49,8 +49,13 @@ def _csv_frame(evidence: pd.DataFrame, extra: Iterable[str] = ()) -> pd.DataFram
 
 
 def evidence_csv(evidence: pd.DataFrame, extra: Iterable[str] = ("match", "why")) -> str:
-    """The (matched) evidence table as CSV text with every provenance column."""
-    return _csv_frame(evidence, extra).to_csv(index=False, float_format="%g")
+    """The (matched) evidence table as CSV text with every provenance column.
+
+    Rows end in CRLF (RFC 4180), so a cell holding a lone carriage return is quoted too;
+    unquoted, a spreadsheet would start a new row there, and the next cell could be a formula.
+    """
+    frame = _csv_frame(evidence, extra)
+    return frame.to_csv(index=False, float_format="%g", lineterminator="\r\n")
 
 
 def write_csv_atomically(text: str, path: str | Path) -> Path:

@@ -32,7 +32,7 @@ def read_user_evidence(
     if not label.lower().endswith(".csv"):
         return None, [Fault(label, "a .csv file")]
     with tempfile.TemporaryDirectory(prefix="pnen-upload-") as folder:
-        path = Path(folder) / label
+        path = Path(folder) / "upload.csv"  # never the sender's name: it may not be a valid path
         path.write_bytes(content)
         try:
             rows = load_evidence(path)

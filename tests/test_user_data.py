@@ -3,9 +3,11 @@ curated data never touched."""
 
 from __future__ import annotations
 
+import base64
 import csv
 import hashlib
 import io
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -13,21 +15,25 @@ from hypothesis import strategies as st
 
 from pnen_explorer import load_evidence
 from pnen_explorer.app import Explorer
-from pnen_explorer.export import evidence_csv
+from pnen_explorer.export import FORMULA_START, evidence_csv
 from pnen_explorer.user_data import MAX_UPLOAD_BYTES, merge_user_evidence, read_user_evidence
 
 from .conftest import DATA
 
+HOSTILE_STATEMENT = "<script>alert(1)</script>"
+HOSTILE_POPULATION = '=HYPERLINK("http://x","y")'
 
-def curated_digest() -> str:
-    return hashlib.sha256((DATA / "evidence.csv").read_bytes()).hexdigest()
+
+def curated_state() -> dict[str, str]:
+    """Every file in data/ and its digest: uploads must neither change nor add any."""
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in DATA.iterdir()}
 
 
 @pytest.fixture(scope="module", autouse=True)
 def curated_untouched():
-    before = curated_digest()
+    before = curated_state()
     yield
-    assert curated_digest() == before
+    assert curated_state() == before
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +57,24 @@ def own_file(rows: int = 2, **cells: str) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
+def upload(explorer: Explorer, content: bytes, name: str = "mine.csv") -> str:
+    """Hand a file to the explorer as the upload widget does; return the report shown."""
+    explorer._on_upload({"new": ({"name": name, "content": memoryview(content)},)})
+    return explorer.upload_report.value
+
+
+def downloaded_csv(explorer: Explorer) -> str:
+    """The evidence CSV behind the page's download link."""
+    payload = re.search(
+        r'href="data:text/csv;charset=utf-8;base64,([^"]+)"', explorer.downloads.value
+    )
+    return base64.b64decode(payload.group(1)).decode("utf-8")
+
+
+def exported_cells(csv_text: str) -> list[str]:
+    return [cell for row in csv.reader(io.StringIO(csv_text, newline="")) for cell in row]
+
+
 def test_a_valid_file_is_marked_as_the_users(curated):
     rows, faults = read_user_evidence(own_file(), "mine.csv", curated)
     assert faults == [] and list(rows["origin"]) == ["user", "user"]
@@ -65,26 +89,99 @@ def test_a_valid_file_is_marked_as_the_users(curated):
     [
         (b"x" * (MAX_UPLOAD_BYTES + 1), "big.csv", "at most"),
         (b"evidence_id\n", "notes.txt", ".csv"),
+        (b"evidence_id\n", "mine.csv\x00.txt", ".csv"),
         (bytes(range(256)), "blob.csv", "binary"),
         ("évidence".encode("latin-1"), "latin.csv", "UTF-8"),
+        ("evidence_id\n".encode("utf-16"), "wide.csv", "binary"),
+        (b"", "empty.csv", "empty"),
+        (own_file(rows=0), "header.csv", "at least one data row"),
+        (own_file().replace(b",", b";"), "semi.csv", "comma-separated"),
+        (own_file(statement="STRAY").replace(b"STRAY", b'"a" b'), "quotes.csv", "quotes only"),
     ],
-    ids=["too-large", "not-csv", "binary", "not-utf8"],
+    ids=[
+        "too-large",
+        "not-csv",
+        "nul-in-name",
+        "binary",
+        "not-utf8",
+        "utf16",
+        "empty",
+        "header-only",
+        "semicolons",
+        "stray-quotes",
+    ],
 )
 def test_unusable_files_are_refused_with_a_reason(curated, content, name, expected):
     rows, faults = read_user_evidence(content, name, curated)
-    assert rows is None and any(expected in str(f) for f in faults)
-    assert all(f.file == name for f in faults)  # named as the user knows it, not a temp path
+    assert rows is None and any(expected in str(f) for f in faults), faults
+    assert all(f.file == name.rsplit("/", 1)[-1] for f in faults)  # the name the user knows
+
+
+def test_a_file_of_exactly_the_limit_is_not_refused_for_size(curated):
+    _, faults = read_user_evidence(b"x" * MAX_UPLOAD_BYTES, "big.csv", curated)
+    assert faults and not any("at most" in str(f) for f in faults)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["a\x00.csv", "x" * 300 + ".csv", "\ud800.csv", "../../etc/x.csv", ".csv", "MINE.CSV", "/"],
+    ids=["nul", "300-chars", "lone-surrogate", "traversal", "dot-csv", "upper-case", "slash"],
+)
+def test_any_file_name_is_only_a_label(curated, name):
+    rows, faults = read_user_evidence(own_file(), name, curated)
+    assert faults == [] and len(rows) == 2
+    rows, faults = read_user_evidence(own_file(value="lots"), name, curated)  # still checked
+    assert rows is None and {f.column for f in faults} == {"value"}
+
+
+@settings(max_examples=60, deadline=None)
+@given(name=st.text(max_size=40).map(lambda s: s + ".csv"))
+def test_any_file_name_gives_rows_or_faults(curated, name):
+    rows, faults = read_user_evidence(own_file(), name, curated)
+    assert (rows is None) != (faults == [])
 
 
 def test_ids_that_clash_with_the_curated_table_are_faults(curated):
-    rows, faults = read_user_evidence(own_file(evidence_id="primary-001"), "mine.csv", curated)
-    assert rows is None and {f.column for f in faults} == {"evidence_id"}
+    content = (
+        own_file().replace(b"primary-900", b"primary-001").replace(b"primary-901", b"lu2025-002")
+    )
+    rows, faults = read_user_evidence(content, "mine.csv", curated)
+    assert rows is None and {(f.row, f.column) for f in faults} == {
+        (1, "evidence_id"),
+        (2, "evidence_id"),
+    }
 
 
-def test_a_bad_cell_names_row_and_column(curated):
-    rows, faults = read_user_evidence(own_file(value="lots"), "mine.csv", curated)
+def test_a_huge_cell_gives_rows_or_faults(curated):
+    # The first read in a process refuses a cell over the CSV reader's 128 KiB field limit;
+    # once the validation library is loaded it lifts that limit. Either way: no exception.
+    rows, faults = read_user_evidence(own_file(statement="x" * 200_000), "big.csv", curated)
+    assert (rows is None) != (faults == [])
+
+
+@pytest.mark.parametrize(
+    ("cells", "column"),
+    [
+        ({"value": "lots"}, "value"),
+        ({"outcome": "=cmd|' /C calc'!A0"}, "outcome"),
+        ({"ref_nos": "99999"}, "ref_nos"),
+        ({"therapy": "<b>x</b>"}, "therapy"),
+        ({"n_patients": "-5"}, "n_patients"),
+        ({"grades": "G4"}, "grades"),
+    ],
+)
+def test_a_bad_cell_names_row_and_column(curated, cells, column):
+    rows, faults = read_user_evidence(own_file(**cells), "mine.csv", curated)
     assert rows is None
-    assert any(f.row == 1 and f.column == "value" for f in faults), faults
+    assert any(f.row == 1 and f.column == column for f in faults), faults
+
+
+@pytest.mark.parametrize("change", ["drop the last cell", "add a cell"])
+def test_a_row_of_the_wrong_width_names_its_row(curated, change):
+    header, first, rest = own_file().split(b"\r\n", 2)
+    first = first.rsplit(b",", 1)[0] if change == "drop the last cell" else first + b",extra"
+    rows, faults = read_user_evidence(b"\r\n".join([header, first, rest]), "mine.csv", curated)
+    assert rows is None and any(f.row == 1 and "cells" in f.expected for f in faults), faults
 
 
 @settings(max_examples=60, deadline=None)
@@ -106,26 +203,71 @@ def test_any_cell_gives_rows_or_faults(curated, cell, column):
     assert (rows is None) != (faults == [])
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    text=st.text(alphabet=st.sampled_from([*FORMULA_START, "\n", " ", "1", "x", '"', ","]))
+    | st.text(max_size=30)
+)
+def test_exported_text_cells_never_start_a_formula(curated, text):
+    rows, _ = read_user_evidence(own_file(statement=text, note=text), "fuzz.csv", curated)
+    if rows is None:
+        return
+    exported = evidence_csv(merge_user_evidence(curated, rows), extra=("origin",))
+    cells = exported_cells(exported)
+    assert len(cells) == (len(curated) + 3) * len(next(csv.reader(io.StringIO(exported))))
+    for cell in cells:
+        if cell.startswith(FORMULA_START):
+            float(cell)  # only a number may start like a formula
+
+
+@pytest.mark.parametrize(
+    "cell",
+    ["=1+1", "+cmd", "-2+3", "@SUM(A1)", "\t=1", "\r=1", "=cmd|' /C calc'!A0", HOSTILE_POPULATION],
+)
+def test_formula_cells_of_an_upload_are_exported_inert(curated, cell):
+    rows, faults = read_user_evidence(own_file(population=cell), "mine.csv", curated)
+    assert faults == []
+    exported = evidence_csv(merge_user_evidence(curated, rows), extra=("origin",))
+    records = list(csv.DictReader(io.StringIO(exported, newline="")))
+    assert len(records) == len(curated) + 2  # a carriage return does not start a new row
+    assert [r["population"] for r in records[-2:]] == ["'" + cell] * 2
+
+
 def test_hostile_cells_are_shown_as_text_and_exported_inert(curated):
-    content = own_file(
-        statement="<script>alert(1)</script>", population='=HYPERLINK("http://x","y")'
-    )
+    content = own_file(statement=HOSTILE_STATEMENT, population=HOSTILE_POPULATION)
     explorer = Explorer()
-    explorer._on_upload({"new": ({"name": "mine.csv", "content": memoryview(content)},)})
-    assert "Added 2 row(s)" in explorer.upload_report.value
+    assert "Added 2 row(s)" in upload(explorer, content)
     explorer.show_excluded.value = True
     explorer.tabs.selected_index = 3
     table = explorer.evidence_table.value
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in table and "<script>" not in table
-    exported = evidence_csv(explorer.evidence)
-    assert "'=HYPERLINK(" in exported and ",=HYPERLINK(" not in exported
+    assert "=HYPERLINK(&quot;http://x&quot;,&quot;y&quot;)" in table
+    records = csv.DictReader(io.StringIO(downloaded_csv(explorer), newline=""))
+    yours = [r["population"] for r in records if r["origin"] == "user"]
+    assert yours == ["'" + HOSTILE_POPULATION] * 2
 
 
-def test_a_rejected_upload_reports_every_fault_in_the_page(curated):
+def test_markup_in_a_file_name_or_header_is_reported_as_text(curated):
     explorer = Explorer()
-    content = own_file(value="lots", unit="%")
-    explorer._on_upload({"new": ({"name": "<b>mine</b>.csv", "content": memoryview(content)},)})
-    report = explorer.upload_report.value
-    assert "nothing was added" in report and "value" in report and "unit" in report
-    assert "<b>mine</b>" not in report
+    header_attack = own_file().replace(b"note,", b"<img src=x onerror=alert(1)>,", 1)
+    report = upload(explorer, header_attack, name="<img src=x onerror=alert(1)>.csv")
+    assert "nothing was added" in report and "<img" not in report
+    assert "&lt;img src=x onerror=alert(1)&gt;" in report
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "expected"),
+    [
+        (own_file(value="lots", unit="%"), "<b>mine</b>.csv", ("value", "unit")),
+        (b"\x00" * (MAX_UPLOAD_BYTES + 1), "huge.csv", ("at most 2 MB",)),
+        (bytes(range(256)) * 4, "blob.csv", ("binary",)),
+        (own_file(), "notes.txt", (".csv",)),
+    ],
+    ids=["bad-cells", "too-large", "binary", "not-csv"],
+)
+def test_a_rejected_upload_reports_every_fault_in_the_page(curated, content, name, expected):
+    explorer = Explorer()
+    report = upload(explorer, content, name)
+    assert "nothing was added" in report and all(word in report for word in expected), report
+    assert "<b>mine</b>" not in report and "Something went wrong" not in report
     assert len(explorer.evidence) == len(curated)
