@@ -21,7 +21,7 @@ import math
 import textwrap
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -579,6 +579,7 @@ def _esc(text: str) -> str:
     return html.escape(text, quote=False)
 
 
+@lru_cache(maxsize=8192)  # the same statements are wrapped again on every redraw
 def _wrap(text: str, width: int = 70) -> str:
     return "<br>".join(_esc(line) for line in textwrap.wrap(text, width)) if text else ""
 
