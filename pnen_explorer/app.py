@@ -33,6 +33,7 @@ from pnen_explorer.export import (
 )
 from pnen_explorer.guidance import applicable_therapies
 from pnen_explorer.matching import match_evidence
+from pnen_explorer.plot_view import PlotView
 from pnen_explorer.profile import Profile, ProfileError
 from pnen_explorer.review_check import figure_text, review_vs_primary
 from pnen_explorer.share import OUTCOMES, Case, case_query, parse_query
@@ -256,20 +257,6 @@ def _download(label: str, filename: str, text: str, mime: str) -> str:
     )
 
 
-def plotly_bundle(figure) -> tuple[dict, ...]:
-    """A plain plotly figure as Output-widget content (lighter than a FigureWidget)."""
-    return (
-        {
-            "output_type": "display_data",
-            "metadata": {},
-            "data": {
-                "application/vnd.plotly.v1+json": json.loads(figure.to_json()),
-                "text/plain": f"<figure: {figure.layout.title.text or ''}>",
-            },
-        },
-    )
-
-
 def page_query() -> str:
     """The page's query string under Voila; with preheated kernels, once the page has asked.
 
@@ -482,10 +469,10 @@ class Explorer:
             layout=widgets.Layout(width="420px"),
         )
         self.outcome.observe(self._guard(self._on_outcome), names="value")
-        self.outcome_plot, self.outcome_table = widgets.Output(), self._text()
-        self.comparison_plot, self.forest_plot = widgets.Output(), widgets.Output()
+        self.outcome_plot, self.outcome_table = PlotView(), self._text()
+        self.comparison_plot, self.forest_plot = PlotView(), PlotView()
         self.comparison_table = self._text()
-        self.map_plot, self.map_table = widgets.Output(), self._text()
+        self.map_plot, self.map_table = PlotView(), self._text()
         self.show_excluded = widgets.Checkbox(
             description="show rows that do not fit this patient, and why",
             indent=False,
@@ -750,15 +737,15 @@ class Explorer:
         chart = plots.outcome_ranges(
             self.matched, self.outcome.value, subtitle=self.profile.summary()
         )
-        self.outcome_plot.outputs = plotly_bundle(self._font(chart.figure))
+        self.outcome_plot.show(self._font(chart.figure))
         self.outcome_table.value = self._table(chart.table)
 
     def _show_comparisons(self) -> None:
         subtitle = self.profile.summary()
         comparison = plots.two_arm_comparison(self.matched, subtitle=subtitle)
-        self.comparison_plot.outputs = plotly_bundle(self._font(comparison.figure))
+        self.comparison_plot.show(self._font(comparison.figure))
         forest = plots.forest_plot(self.matched, "PFS", subtitle=subtitle)
-        self.forest_plot.outputs = plotly_bundle(self._font(forest.figure))
+        self.forest_plot.show(self._font(forest.figure))
         checks = review_vs_primary(self.matched)
         self.comparison_table.value = (
             "<h4>Review figures checked against the primary publications</h4>"
@@ -767,7 +754,7 @@ class Explorer:
 
     def _show_map(self) -> None:
         chart = plots.evidence_map(self.matched, subtitle=self.profile.summary())
-        self.map_plot.outputs = plotly_bundle(self._font(chart.figure))
+        self.map_plot.show(self._font(chart.figure))
         self.map_table.value = self._table(chart.table)
 
     def _show_evidence(self) -> None:

@@ -36,10 +36,10 @@ def test_every_teaching_case_opens(explorer, preset):
 def test_trials_beyond_the_review_are_off_by_default_and_can_be_shown(explorer):
     assert beyond_review_rows(explorer) == 0
     explorer.tabs.selected_index = 2
-    before = explorer.forest_plot.outputs[0]["data"]["application/vnd.plotly.v1+json"]
+    before = explorer.forest_plot.figure
     explorer.beyond_review.value = True
     assert beyond_review_rows(explorer) > 10
-    after = explorer.forest_plot.outputs[0]["data"]["application/vnd.plotly.v1+json"]
+    after = explorer.forest_plot.figure
     assert len(after["data"]) > len(before["data"]) or after != before
 
 

@@ -96,6 +96,25 @@ def test_switching_outcome_changes_the_plot(page, dashboard_url):
     assert_no_error_text(page)
 
 
+PLOT_FITS = (
+    "() => { const views = [...document.querySelectorAll('.pnen-plot')]"
+    ".filter(v => v.offsetParent); return views.length > 0 && views.every(v => "
+    "v.clientWidth > 400 && Math.abs("
+    "v.querySelector('.main-svg').getBoundingClientRect().width - v.clientWidth) <= 2); }"
+)
+
+
+@pytest.mark.parametrize("tab", ["Outcomes", "Comparisons", "Evidence map"])
+def test_plots_fill_their_panel_and_follow_the_window(page, dashboard_url, tab):
+    open_dashboard(page, dashboard_url)
+    page.get_by_role("tab", name=tab).click()
+    page.wait_for_selector(".pnen-plot:visible .main-svg", timeout=30_000)
+    page.wait_for_function(PLOT_FITS, timeout=10_000)
+    page.set_viewport_size({"width": 1100, "height": 900})
+    page.wait_for_function(PLOT_FITS, timeout=10_000)
+    assert_no_error_text(page)
+
+
 def test_query_string_opens_its_case(page, dashboard_url):
     open_dashboard(page, dashboard_url + "?ki67=30&liver_type=III&outcome=OS")
     page.wait_for_function("() => document.querySelector('.pnen-grade').textContent === 'G3'")
