@@ -1,11 +1,12 @@
 """A plotly figure in a widget that the page redraws in place.
 
-Why not plotly's own routes: a ``FigureWidget`` ships all of plotly.js (4.8 MB) with the page,
-and a figure shown in an ``Output`` widget is thrown away and drawn from scratch on every
-change, then drawn once more off-screen by the renderer to cache a PNG. Here one
-``PlotlyLibrary`` per kernel carries plotly.js's *cartesian* bundle (1.5 MB: scatter, heatmap
-and the other trace types the dashboard draws), and each ``PlotView`` sends only its figure,
-which the page updates with ``Plotly.react``.
+Why not plotly's own routes: a ``FigureWidget`` ships all of plotly.js (4.8 MB) through the
+kernel with every page, and a figure shown in an ``Output`` widget is thrown away and drawn from
+scratch on every change, then drawn once more off-screen by the renderer to cache a PNG. A
+``PlotView`` sends only its figure, which the page updates with ``Plotly.react``; the page loads
+plotly.js's *cartesian* bundle (1.5 MB: scatter, heatmap and the other trace types the dashboard
+draws) once, over HTTP, from the Jupyter share folder where this package installs it, so the
+browser caches it and it never passes through the kernel.
 
 The bundle is plotly.js 4.1.1 (``plotly.js-cartesian-dist-min``, MIT licence, in ``static/``),
 the version this project's plotly package writes figures for.
@@ -14,43 +15,41 @@ the version this project's plotly package writes figures for.
 from __future__ import annotations
 
 import json
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import anywidget
-import ipywidgets as widgets
 import traitlets
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
 PLOTLY_JS = Path(__file__).parent / "static" / "plotly-cartesian.min.js"
+SHARED_PATH = "pnen-explorer/static/plotly-cartesian.min.js"
+"""Where the wheel installs the bundle, under ``share/jupyter/labextensions/``: Voila serves it
+at ``voila/labextensions/…``, JupyterLab at ``lab/extensions/…`` (the page says which)."""
 
-# One promise per page under a registered symbol: views wait on it, the library resolves it,
-# whichever of the two modules the page evaluates first.
-_SLOT = """
+_VIEW_ESM = """
 const KEY = Symbol.for("pnen-explorer.plotly");
-function plotlySlot() {
-  if (!globalThis[KEY]) {
-    let resolve;
-    const slot = new Promise((r) => (resolve = r));
-    slot.resolve = resolve;
-    globalThis[KEY] = slot;
-  }
-  return globalThis[KEY];
-}
-"""
-
-_VIEW_ESM = (
-    _SLOT
-    + """
 const CONFIG = { displaylogo: false };
 
-function loaded() {
-  const late = new Promise((_, reject) =>
-    setTimeout(() => reject(new Error("timeout")), 60000));
-  return Promise.race([plotlySlot(), late]);
+// plotly.js once per page: the bundle sets window.Plotly, which is put back as it was (a page
+// may have its own plotly.js), and every view shares the one it loaded.
+function plotly() {
+  if (!globalThis[KEY]) {
+    const page = document.getElementById("jupyter-config-data");
+    const config = JSON.parse(page ? page.textContent : "{}");
+    const base = config.fullLabextensionsUrl || "/voila/labextensions";
+    const url = new URL(`${base}/%s`, document.baseURI).href;
+    const before = globalThis.Plotly;
+    globalThis[KEY] = import(url).then(() => {
+      const Plotly = globalThis.Plotly;
+      if (before === undefined) delete globalThis.Plotly;
+      else globalThis.Plotly = before;
+      return Plotly;
+    });
+  }
+  return globalThis[KEY];
 }
 
 export default {
@@ -58,7 +57,7 @@ export default {
     el.classList.add("pnen-plot");
     let Plotly;
     try {
-      Plotly = await loaded();
+      Plotly = await plotly();
     } catch {
       el.textContent = "The plotting library did not load; please reload the page.";
       return;
@@ -86,41 +85,7 @@ export default {
     };
   },
 };
-"""
-)
-
-
-@cache
-def _library_esm() -> str:
-    """plotly.js as a module that hands Plotly to the views and leaves the page's globals be.
-
-    The bundle sets ``window.Plotly`` (and ``moduleName``); a page may have its own plotly.js
-    (JupyterLab's renderer), so both are put back as they were.
-    """
-    bundle = PLOTLY_JS.read_text(encoding="utf-8")
-    return (
-        "const before = { Plotly: globalThis.Plotly, moduleName: globalThis.moduleName };\n"
-        + bundle
-        + "\n;const Plotly = globalThis.Plotly;\n"
-        "for (const [name, value] of Object.entries(before)) {\n"
-        "  if (value === undefined) delete globalThis[name]; else globalThis[name] = value;\n"
-        "}\n" + _SLOT + "plotlySlot().resolve(Plotly);\nexport default {};\n"
-    )
-
-
-class PlotlyLibrary(anywidget.AnyWidget):
-    """plotly.js for the ``PlotView`` widgets of a page; nothing to see."""
-
-    _esm = traitlets.Unicode().tag(sync=True)
-
-    def __init__(self) -> None:
-        super().__init__(_esm=_library_esm())
-
-
-@cache
-def plotly_library() -> PlotlyLibrary:
-    """The kernel's one library widget: every view refers to it, so the page loads it once."""
-    return PlotlyLibrary()
+""".replace("%s", SHARED_PATH)
 
 
 class PlotView(anywidget.AnyWidget):
@@ -128,10 +93,6 @@ class PlotView(anywidget.AnyWidget):
 
     _esm = _VIEW_ESM
     figure = traitlets.Dict().tag(sync=True)
-    library = traitlets.Instance(PlotlyLibrary).tag(sync=True, **widgets.widget_serialization)
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(library=plotly_library(), **kwargs)
 
     def show(self, figure: go.Figure) -> None:
         """Draw ``figure`` (a plotly Figure) in place of the one shown."""

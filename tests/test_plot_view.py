@@ -4,31 +4,30 @@ from __future__ import annotations
 
 import json
 import re
+import sys
+from pathlib import Path
 
 from pnen_explorer import load_evidence, plots
-from pnen_explorer.plot_view import PLOTLY_JS, PlotView, plotly_library
+from pnen_explorer.plot_view import PLOTLY_JS, SHARED_PATH, PlotView
 
 
 def test_a_view_sends_the_figure_as_plotly_json():
     chart = plots.outcome_ranges(load_evidence(), "OS")
     view = PlotView()
+    assert view.figure == {}  # nothing drawn until its tab is opened
     view.show(chart.figure)
     assert view.figure == json.loads(chart.figure.to_json())
     assert view.figure["layout"]["title"]["text"].startswith("Overall survival")
 
 
-def test_every_view_of_a_kernel_shares_one_library():
-    first, second = PlotView(), PlotView()
-    assert first.library is second.library is plotly_library()
-    assert first.figure == {}  # nothing drawn until its tab is opened
+def test_plotly_js_never_passes_through_the_kernel():
+    assert len(PlotView()._esm) < 10_000 and SHARED_PATH in PlotView()._esm
 
 
-def test_the_library_carries_plotly_js_and_restores_the_pages_globals():
-    esm = plotly_library()._esm
-    bundle = PLOTLY_JS.read_text(encoding="utf-8")
-    assert bundle in esm and "plotly.js (cartesian - minified) v4.1.1" in bundle
-    assert esm.index("const before") < esm.index(bundle) < esm.index("plotlySlot().resolve")
-    assert "export default" in esm
+def test_the_installed_bundle_is_the_vendored_one():
+    installed = Path(sys.prefix) / "share/jupyter/labextensions" / SHARED_PATH
+    assert installed.read_bytes() == PLOTLY_JS.read_bytes()
+    assert b"plotly.js (cartesian - minified) v4.1.1" in installed.read_bytes()[:200]
 
 
 def test_the_bundle_draws_every_trace_type_the_figures_use():
