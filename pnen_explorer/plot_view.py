@@ -5,8 +5,8 @@ kernel with every page, and a figure shown in an ``Output`` widget is thrown awa
 scratch on every change, then drawn once more off-screen by the renderer to cache a PNG. A
 ``PlotView`` sends only its figure, which the page updates with ``Plotly.react``; the page loads
 plotly.js's *cartesian* bundle (1.5 MB: scatter, heatmap and the other trace types the dashboard
-draws) once, over HTTP, from the Jupyter share folder where this package installs it, so the
-browser caches it and it never passes through the kernel.
+draws) once, over HTTP, from the Jupyter share folder where this package installs it, so it never
+passes through the kernel.
 
 The bundle is plotly.js 4.1.1 (``plotly.js-cartesian-dist-min``, MIT licence, in ``static/``),
 the version this project's plotly package writes figures for.
