@@ -38,11 +38,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
-from conftest import CHROMIUM, CHROMIUM_ARGS, free_port, stop, wait_for_http  # noqa: E402
+from conftest import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PLOT,
+    free_port,
+    rss_mb,
+    server_kernels,
+    stop,
+    wait_for_http,
+)
 
-PLOT = ".js-plotly-plot .main-svg"
 ERROR_TEXT = re.compile(r"Traceback|Error|Exception|error when executing|Something went wrong")
-KERNEL_FILE = re.compile(r"kernel-([0-9a-f-]{36})\.json")
 SOAK_TIMEOUT = 60  # seconds for one soak load
 SOAK_GIVE_UP = 3  # consecutive failed soak loads: the server is down, stop early
 MEMORY_LIMIT_MB = 50
@@ -63,19 +70,6 @@ def pool_size() -> int:
     return voila.get("default_pool_size", 1) if voila.get("preheat_kernel") else 0
 
 
-def server_kernels(server: subprocess.Popen) -> dict[str, int]:
-    """Kernel id -> pid of every kernel process this Voila server has running."""
-    out = subprocess.run(
-        ["ps", "-o", "pid=,args=", "--ppid", str(server.pid)], capture_output=True, text=True
-    ).stdout
-    kernels = {}
-    for line in out.splitlines():
-        found = KERNEL_FILE.search(line)
-        if "ipykernel" in line and found:
-            kernels[found.group(1)] = int(line.split()[0])
-    return kernels
-
-
 def kernel_alive(base: str, kernel_id: str) -> bool:
     """Whether the server still has this kernel (GET /api/kernels/<id>: 200 yes, 404 no)."""
     try:
@@ -85,17 +79,6 @@ def kernel_alive(base: str, kernel_id: str) -> bool:
         if exc.code == 404:
             return False
         raise
-
-
-def rss_mb(pid: int) -> float:
-    try:
-        import psutil
-    except ImportError:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        return float("nan")
-    return psutil.Process(pid).memory_info().rss / 2**20
 
 
 async def new_tab(browser):

@@ -25,9 +25,17 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
-from conftest import CHROMIUM, CHROMIUM_ARGS, free_port, wait_for_http  # noqa: E402
-
-PLOT = ".js-plotly-plot .main-svg"
+from conftest import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PLOT,
+    free_port,
+    rss_mb,
+    server_kernels,
+    set_ki67,
+    stop,
+    wait_for_http,
+)
 
 
 def start(command: list[str], cwd: Path, log: Path) -> tuple[subprocess.Popen, str]:
@@ -120,7 +128,6 @@ def interactions(browser, url: str, repeats: int) -> dict[str, list[float]]:
     page.wait_for_selector(PLOT, state="visible", timeout=120_000)
     page.get_by_role("tab", name="Outcomes").click()  # the default tab; clicked to be sure
     outcome = page.get_by_label("Outcome", exact=True)
-    readout = page.locator(".widget-slider", has_text="Ki-67").locator(".widget-readout")
     timings: dict[str, list[float]] = {}
 
     def record(name: str, action) -> None:
@@ -132,25 +139,9 @@ def interactions(browser, url: str, repeats: int) -> dict[str, list[float]]:
         label = ["Overall survival (OS)", "Progression-free survival (PFS)"][i % 2]
         record("switch Outcome", lambda v=label: outcome.select_option(label=v))
 
-        def type_ki67(v=["30", "8"][i % 2]):
-            readout.click()
-            page.keyboard.press("Control+A")
-            page.keyboard.type(v)
-            page.keyboard.press("Enter")
-
-        record("change Ki-67", type_ki67)
+        record("change Ki-67", lambda v=["30", "8"][i % 2]: set_ki67(page, v))
     context.close()
     return timings
-
-
-def kernel_rss_mb(voila: subprocess.Popen) -> list[float]:
-    """Resident memory of each kernel process that this Voila server started."""
-    out = subprocess.run(
-        ["ps", "-o", "pid=,ppid=,rss=,args=", "--ppid", str(voila.pid)],
-        capture_output=True,
-        text=True,
-    ).stdout
-    return [int(line.split()[2]) / 1024 for line in out.splitlines() if "ipykernel" in line]
 
 
 def describe(name: str, seconds: list[float], unit: str = "s") -> str:
@@ -192,7 +183,7 @@ def main() -> None:
             print(f"render ratio dashboard / hello-world: {ratio:.2f} (target ≤ 1.25)")
             for name, values in interactions(browser, project_url, args.interactions).items():
                 print(describe(f"{name} until the plot changed", values, "ms"))
-            rss = kernel_rss_mb(project)
+            rss = [rss_mb(pid) for pid in server_kernels(project).values()]
             if rss:
                 print(
                     f"dashboard kernel resident memory: max {max(rss):.0f} MB over {len(rss)} "
@@ -201,8 +192,7 @@ def main() -> None:
             browser.close()
     finally:
         for process in (plain, project):
-            process.terminate()
-            process.wait(timeout=30)
+            stop(process)
 
 
 if __name__ == "__main__":

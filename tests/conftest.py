@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -55,6 +56,43 @@ def stop(process: subprocess.Popen, timeout: float = 30) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+PLOT = ".js-plotly-plot .main-svg"
+"""A drawn plotly figure in the page: what the browser tests and benchmarks wait for."""
+KERNEL_FILE = re.compile(r"kernel-([0-9a-f-]{36})\.json")
+
+
+def set_ki67(page, value: str) -> None:
+    """Type a Ki-67 into the slider's readout and commit it, as a person does."""
+    readout = page.locator(".widget-slider", has_text="Ki-67").locator(".widget-readout")
+    readout.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type(value)
+    page.keyboard.press("Enter")
+
+
+def server_kernels(server: subprocess.Popen) -> dict[str, int]:
+    """Kernel id -> pid of every kernel process a Voila server started and still runs."""
+    out = subprocess.run(
+        ["ps", "-o", "pid=,args=", "--ppid", str(server.pid)], capture_output=True, text=True
+    ).stdout
+    kernels = {}
+    for line in out.splitlines():
+        found = KERNEL_FILE.search(line)
+        if "ipykernel" in line and found:
+            kernels[found.group(1)] = int(line.split()[0])
+    return kernels
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process in MB (nan once it is gone)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return float("nan")
+    found = re.search(r"^VmRSS:\s+(\d+)", status, re.MULTILINE)
+    return int(found.group(1)) / 1024 if found else float("nan")
 
 
 @pytest.fixture

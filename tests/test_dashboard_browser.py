@@ -13,12 +13,11 @@ import sys
 
 import pytest
 
-from .conftest import ROOT, free_port, stop, wait_for_http
+from .conftest import PLOT, ROOT, free_port, set_ki67, stop, wait_for_http
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ERROR_TEXT = ("Traceback", "Error", "Exception", "Kernel error", "No Jupyter kernel")
-PLOT = ".js-plotly-plot .main-svg"
 
 
 def open_dashboard(page, url: str):
@@ -39,14 +38,6 @@ def plot_title(page) -> str:
 
 def grade(page) -> str:
     return page.inner_text(".pnen-grade")
-
-
-def set_ki67(page, value: str) -> None:
-    readout = page.locator(".widget-slider", has_text="Ki-67").locator(".widget-readout")
-    readout.click()
-    page.keyboard.press("Control+A")
-    page.keyboard.type(value)
-    page.keyboard.press("Enter")
 
 
 def test_dashboard_renders_plot_and_controls(page, dashboard_url):
