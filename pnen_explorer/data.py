@@ -34,6 +34,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from pnen_explorer.errors import PnenError
+
 MAX_FAULTS = 50
 """Report at most this many faults of one file: enough to see a pattern, short enough to read."""
 
@@ -64,7 +66,7 @@ class Fault:
         return f"{', '.join(where)}: {got}expected {self.expected}"
 
 
-class EvidenceError(ValueError):
+class EvidenceError(PnenError, ValueError):
     """A data file breaks the contract; ``faults`` lists every fault found (up to a cap)."""
 
     def __init__(self, faults: list[Fault]):
