@@ -15,7 +15,8 @@ How matching rules combine, for each therapy:
 3. Later rules with a verdict are not used once one has decided.
 
 A field a rule needs but the profile does not know gives ``consider`` with a reason that says
-what to find out. The therapies are those of :data:`pnen_explorer.profile.THERAPIES`; every one
+what to find out. The therapies are those of
+:data:`pnen_explorer.vocabulary.GUIDANCE_THERAPIES`; every one
 of them gets exactly one row whatever the profile (the tests check this for any valid profile).
 
 This summarises published reviews for teaching and research; it is not decision support.
@@ -33,7 +34,9 @@ import pandas as pd
 
 from pnen_explorer.data import data_dir, load_evidence, load_therapies
 from pnen_explorer.grouping import ids_by_key
-from pnen_explorer.profile import THERAPIES, Profile
+from pnen_explorer.profile import Profile
+from pnen_explorer.vocabulary import GUIDANCE_THERAPIES as THERAPIES
+from pnen_explorer.vocabulary import field_phrase
 
 RECOMMENDED = "recommended"
 CONSIDER = "consider"
@@ -58,24 +61,6 @@ RFA_BEST_KI67_BELOW = 5  # 2.1 [29]: best tumour control after RFA with Ki-67 < 
 G3_KI67_CUTOFF = 55  # 3.1 [39] and 3.4 [18, 55]: G3 NET below / at or above Ki-67 55 %
 SSA_KI67_BELOW = 10  # 3.5 [62]: first-line SSA for G1/G2 with Ki-67 < 10 %
 CHEMOTHERAPIES = ("captem", "platinum-based chemotherapy")
-
-_LABELS = {
-    "ki67": "Ki-67 %",
-    "mitoses_per_10hpf": "mitoses/10 HPF",
-    "liver_type": "liver type",
-    "sstr_positive": "SSTR-positive",
-    "primary_site": "primary site",
-    "primary_resected": "primary resected",
-    "liver_lesions": "liver lesions",
-    "largest_lesion_cm": "largest lesion (cm)",
-    "liver_involvement_pct": "liver involved %",
-    "stable_months": "months stable",
-    "prior_therapies": "prior therapies",
-}
-
-
-def _label(field: str) -> str:
-    return _LABELS.get(field, field)
 
 
 def _text(value: Any) -> str:
@@ -110,17 +95,19 @@ ALWAYS = When("always", lambda p: True)
 def is_(field: str, *values: Any) -> When:
     """The field is known and is one of ``values`` (``field`` may be ``grade``)."""
     shown = " or ".join(_text(v) for v in values)
-    return When(f"{_label(field)} is {shown}", lambda p: getattr(p, field) in values)
+    return When(f"{field_phrase(field)} is {shown}", lambda p: getattr(p, field) in values)
 
 
 def isnt(field: str, value: Any) -> When:
     """The field is not ``value``: another value, or unknown."""
-    return When(f"{_label(field)} is not {_text(value)}", lambda p: getattr(p, field) != value)
+    return When(
+        f"{field_phrase(field)} is not {_text(value)}", lambda p: getattr(p, field) != value
+    )
 
 
 def unknown(*fields: str) -> When:
     """At least one of the fields is unknown."""
-    names = " or ".join(_label(f) for f in fields)
+    names = " or ".join(field_phrase(f) for f in fields)
     return When(f"{names} unknown", lambda p: any(getattr(p, f) is None for f in fields))
 
 
@@ -130,7 +117,7 @@ def _compare(symbol: str, op: Callable[[Any, Any], bool]) -> Callable[[str, floa
             value = getattr(p, field)
             return value is not None and op(value, limit)
 
-        return When(f"{_label(field)} {symbol} {_text(limit)}", test)
+        return When(f"{field_phrase(field)} {symbol} {_text(limit)}", test)
 
     return condition
 

@@ -29,6 +29,7 @@ import pandas as pd
 
 from pnen_explorer import data
 from pnen_explorer.grouping import ids_by_key
+from pnen_explorer.vocabulary import CORE_OUTCOMES, OUTCOMES
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -149,33 +150,8 @@ CLASS_LABELS = {
     "multimodal": "Multimodal",
     "none": "No therapy (epidemiology)",
 }
-OUTCOME_LABELS = {
-    "PFS": "Progression-free survival (PFS)",
-    "OS": "Overall survival (OS)",
-    "ORR": "Objective response rate (ORR)",
-    "DCR": "Disease control rate (DCR)",
-    "survival_5y": "5-year survival",
-    "recurrence": "Recurrence",
-    "symptom_response": "Symptom response",
-    "response_duration": "Duration of response",
-    "risk_reduction": "Risk reduction",
-    "proportion": "Proportion",
-    "dose": "Dose",
-    "other": "Other outcomes",
-}
-OUTCOME_SHORT = {
-    **OUTCOME_LABELS,
-    "PFS": "PFS",
-    "OS": "OS",
-    "ORR": "ORR",
-    "DCR": "DCR",
-    "survival_5y": "5-y survival",
-    "symptom_response": "Symptom resp.",
-    "response_duration": "Resp. duration",
-    "other": "Other",
-}
-CORE_OUTCOMES = ("PFS", "OS", "ORR", "DCR", "survival_5y", "recurrence", "symptom_response")
-"""Columns the evidence map always shows, so a missing outcome is a visible gap."""
+OUTCOME_LABELS = {code: o.label for code, o in OUTCOMES.items()}
+OUTCOME_SHORT = {code: o.short for code, o in OUTCOMES.items()}
 
 DIRECTION_WORDS = {
     "favours_therapy": "favours the therapy",

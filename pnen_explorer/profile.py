@@ -15,30 +15,12 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from numbers import Real
-from types import MappingProxyType
 from typing import Any
 
-THERAPIES: Mapping[str, str] = MappingProxyType(
-    {
-        "radical resection": "surgery",
-        "debulking surgery": "surgery",
-        "primary tumour resection": "surgery",
-        "liver transplantation": "surgery",
-        "neoadjuvant therapy": "multimodal",
-        "radiofrequency ablation": "local",
-        "microwave ablation": "local",
-        "transarterial embolization": "local",
-        "captem": "systemic",
-        "platinum-based chemotherapy": "systemic",
-        "everolimus": "systemic",
-        "sunitinib": "systemic",
-        "surufatinib": "systemic",
-        "immune checkpoint inhibitors": "systemic",
-        "prrt": "systemic",
-        "somatostatin analogues": "systemic",
-        "interferon alfa": "systemic",
-    }
-)
+from pnen_explorer.errors import PnenError
+from pnen_explorer.vocabulary import FIELDS, GUIDANCE_THERAPIES, Field
+
+THERAPIES = GUIDANCE_THERAPIES
 """The therapy vocabulary (name -> therapy class) of the guidance; ``prior_therapies`` uses it."""
 
 GRADES = ("G1", "G2", "G3", "NEC")
@@ -51,55 +33,13 @@ MITOSES_G1_BELOW = 2.0  # G1: < 2 mitoses / 10 HPF
 MITOSES_G2_MAX = 20.0  # G2: 2-20 mitoses / 10 HPF; G3 above
 
 
-class ProfileError(ValueError):
+class ProfileError(PnenError, ValueError):
     """A profile value is invalid; ``field`` names the profile field at fault."""
 
     def __init__(self, field: str, message: str):
         self.field = field
         super().__init__(f"{field}: {message}")
 
-
-@dataclass(frozen=True)
-class _Spec:
-    """What one field accepts; drives validation, parsing and writing back to strings."""
-
-    kind: str  # "number", "count", "flag", "choice" or "names"
-    high: float | None = None  # upper bound of a number (lower bound is always 0)
-    choices: tuple[str, ...] = ()
-
-    def expected(self) -> str:
-        if self.kind == "number":
-            return "a number ≥ 0" if self.high is None else f"a number from 0 to {self.high:g}"
-        if self.kind == "count":
-            return "a whole number ≥ 0"
-        if self.kind == "flag":
-            return "yes or no (True or False)"
-        if self.kind == "choice":
-            return "one of " + ", ".join(repr(c) for c in self.choices)
-        return "therapy names from: " + ", ".join(THERAPIES)
-
-
-_SPECS: Mapping[str, _Spec] = MappingProxyType(
-    {
-        "ki67": _Spec("number", high=100),
-        "mitoses_per_10hpf": _Spec("number"),
-        "differentiation": _Spec("choice", choices=("well", "poor")),
-        "functional": _Spec("flag"),
-        "syndrome": _Spec("choice", choices=("insulinoma", "gastrinoma", "other")),
-        "liver_type": _Spec("choice", choices=("I", "II", "III")),
-        "extrahepatic": _Spec("flag"),
-        "resectable": _Spec("flag"),
-        "sstr_positive": _Spec("flag"),
-        "primary_site": _Spec("choice", choices=("head", "body_tail")),
-        "primary_resected": _Spec("flag"),
-        "liver_lesions": _Spec("count"),
-        "largest_lesion_cm": _Spec("number"),
-        "liver_involvement_pct": _Spec("number", high=100),
-        "stable_months": _Spec("number"),
-        "age": _Spec("number"),
-        "prior_therapies": _Spec("names"),
-    }
-)
 
 _YES = frozenset({"yes", "y", "true", "1"})
 _NO = frozenset({"no", "n", "false", "0"})
@@ -132,7 +72,7 @@ class Profile:
     prior_therapies: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        for name, spec in _SPECS.items():
+        for name, spec in FIELDS.items():
             object.__setattr__(self, name, _checked(name, spec, getattr(self, name)))
         if self.syndrome is not None:
             if self.functional is False:
@@ -181,10 +121,10 @@ class Profile:
         """
         values = {}
         for key, raw in mapping.items():
-            spec = _SPECS.get(key)
+            spec = FIELDS.get(key)
             if spec is None:
                 raise ProfileError(
-                    str(key), "not a profile field; expected one of " + ", ".join(_SPECS)
+                    str(key), "not a profile field; expected one of " + ", ".join(FIELDS)
                 )
             values[key] = _parsed(key, spec, raw)
         return cls(**{k: v for k, v in values.items() if v is not None})
@@ -215,7 +155,7 @@ def _grade_of(value: float | None, g1_below: float, g2_max: float) -> str | None
     return "G2" if value <= g2_max else "G3"
 
 
-def _checked(name: str, spec: _Spec, value: Any) -> Any:
+def _checked(name: str, spec: Field, value: Any) -> Any:
     """The value in canonical form (float, int, bool, str, tuple), or ProfileError."""
     if spec.kind == "names":
         return _checked_names(name, spec, value)
@@ -227,13 +167,13 @@ def _checked(name: str, spec: _Spec, value: Any) -> Any:
             raise bad
         return value
     if spec.kind == "choice":
-        if value not in spec.choices:
+        if value not in spec.values:
             raise bad
         return value
     if isinstance(value, bool) or not isinstance(value, Real):
         raise bad
     number = float(value)
-    if not math.isfinite(number) or number < 0 or (spec.high is not None and number > spec.high):
+    if not math.isfinite(number) or not spec.low <= number <= spec.high:
         raise bad
     if spec.kind == "count":
         if not number.is_integer():
@@ -242,7 +182,7 @@ def _checked(name: str, spec: _Spec, value: Any) -> Any:
     return number
 
 
-def _checked_names(name: str, spec: _Spec, value: Any) -> tuple[str, ...]:
+def _checked_names(name: str, spec: Field, value: Any) -> tuple[str, ...]:
     if isinstance(value, str) or not isinstance(value, (tuple, list)):
         raise ProfileError(name, f"expected a tuple of {spec.expected()}, got {value!r}")
     names = tuple(str(v).strip().lower() for v in value)
@@ -252,7 +192,7 @@ def _checked_names(name: str, spec: _Spec, value: Any) -> tuple[str, ...]:
     return names
 
 
-def _parsed(name: str, spec: _Spec, raw: Any) -> Any:
+def _parsed(name: str, spec: Field, raw: Any) -> Any:
     """A string (as in a query string) turned into the field's type; other values unchanged."""
     if spec.kind == "names":
         if raw is None or raw == "":
@@ -270,6 +210,8 @@ def _parsed(name: str, spec: _Spec, raw: Any) -> Any:
             return True
         if word in _NO:
             return False
+        raise bad
+    if not text.isascii():  # 'ııı' must not become 'III' through Unicode case mapping
         raise bad
     if spec.kind == "choice":
         return text.upper() if name == "liver_type" else text.lower()
