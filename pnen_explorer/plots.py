@@ -30,6 +30,14 @@ import pandas as pd
 from pnen_explorer import data
 from pnen_explorer.grouping import ids_by_key
 from pnen_explorer.vocabulary import CORE_OUTCOMES, OUTCOMES
+from pnen_explorer.wording import DIRECTION_WORDS
+from pnen_explorer.wording import figure_text as _figure_text
+from pnen_explorer.wording import first_author as _first_author
+from pnen_explorer.wording import is_range as _is_range
+from pnen_explorer.wording import missing as _missing
+from pnen_explorer.wording import num as _num
+from pnen_explorer.wording import p_text as _p_text
+from pnen_explorer.wording import with_unit as _with_unit
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -153,12 +161,6 @@ CLASS_LABELS = {
 OUTCOME_LABELS = {code: o.label for code, o in OUTCOMES.items()}
 OUTCOME_SHORT = {code: o.short for code, o in OUTCOMES.items()}
 
-DIRECTION_WORDS = {
-    "favours_therapy": "favours the therapy",
-    "favours_comparator": "favours the comparator",
-    "no_difference": "no difference",
-    "not_stated": "direction not stated",
-}
 UNIT_TITLES = {"percent": "percent (%)"}
 LOG_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100)
 NO_EVIDENCE = "No evidence for this outcome in this profile"
@@ -525,15 +527,6 @@ def _reference_labels(references: pd.DataFrame) -> dict[int, str]:
     }
 
 
-def _first_author(authors: str) -> str:
-    """'Yuan CH, Wang J, et al' -> 'Yuan': the first surname without its initials."""
-    first = authors.split(",")[0].strip()
-    words = first.split()
-    if len(words) > 1 and words[-1].isupper() and len(words[-1]) <= 3:
-        words = words[:-1]
-    return " ".join(words) or first
-
-
 def _citation(row: dict, labels: dict[int, str]) -> str:
     """'Yuan 2019 [12] (lu2025 §1)'; the source and section alone for rows without refs."""
     section = row["section"]
@@ -562,42 +555,6 @@ def _wrap(text: str, width: int = 70) -> str:
 
 def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
-def _num(x: float) -> str:
-    return f"{x:g}"
-
-
-def _with_unit(x: float, unit: str) -> str:
-    return f"{_num(x)}%" if unit == "percent" else f"{_num(x)} {unit}".strip()
-
-
-def _missing(x: float) -> bool:
-    return math.isnan(x)
-
-
-def _figure_text(row: dict) -> str:
-    """The figure as the source gives it: '22 months', '65–70%', '≥ 20 months', or words."""
-    value, low, high, unit = row["value"], row["value_low"], row["value_high"], row["unit"]
-    if _is_range(row):
-        span = f"{_num(low)}–{_with_unit(high, unit)}"
-        return span if _missing(value) else f"{_with_unit(value, unit)} (range {span})"
-    if not _missing(value):
-        return _with_unit(value, unit)
-    if not _missing(low) and _missing(high):
-        return f"≥ {_with_unit(low, unit)}"
-    if not _missing(high):
-        return f"≤ {_with_unit(high, unit)}"
-    if not _missing(row["hr"]):
-        return f"HR {_num(row['hr'])}"
-    return f"no figure given: {DIRECTION_WORDS.get(row['direction'], 'direction not stated')}"
-
-
-def _p_text(p: str) -> str:
-    p = p.strip()
-    if not p:
-        return "p not stated"
-    return f"p {p[0]} {p[1:].strip()}" if p[0] in "<>=≤≥" else f"p = {p}"
 
 
 def _hover(row: dict) -> str:
@@ -825,11 +782,6 @@ def _point(row: dict) -> float | None:
     if _missing(low) or _missing(high):
         return None if _missing(low) and _missing(high) else (high if _missing(low) else low)
     return low if low == high else None
-
-
-def _is_range(row: dict) -> bool:
-    low, high = row["value_low"], row["value_high"]
-    return not _missing(low) and not _missing(high) and low < high
 
 
 def _markers(rows: list[dict], colour: str, excluded: bool, sizes=None) -> dict:

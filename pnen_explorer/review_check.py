@@ -8,32 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-
-def figure_text(row: pd.Series) -> str:
-    """A row's figure in words: '22 months vs 12 (p 0.027)', '30–80 %', or 'no figure'."""
-
-    def fmt(x: float) -> str:
-        return f"{x:g}"
-
-    unit = {"percent": " %", "months": " months", "years": " years", "mg/day": " mg/day"}.get(
-        str(row.get("unit")), ""
-    )
-    if pd.notna(row.get("value")):
-        text = fmt(row["value"]) + unit
-    elif pd.notna(row.get("value_low")):
-        text = f"{fmt(row['value_low'])}–{fmt(row['value_high'])}{unit}"
-    else:
-        text = ""
-    if pd.notna(row.get("comparator_value")):
-        text += f" vs {fmt(row['comparator_value'])}"
-    if pd.notna(row.get("hr")):
-        ci = ""
-        if pd.notna(row.get("hr_ci_low")):
-            ci = f", 95% CI {fmt(row['hr_ci_low'])}–{fmt(row['hr_ci_high'])}"
-        text += f"{'; ' if text else ''}HR {fmt(row['hr'])}{ci}"
-    if row.get("p_value"):
-        text += f" (p {row['p_value']})"
-    return text or "no figure (finding in words)"
+from pnen_explorer.wording import figure_summary
 
 
 def review_vs_primary(evidence: pd.DataFrame) -> pd.DataFrame:
@@ -54,13 +29,15 @@ def review_vs_primary(evidence: pd.DataFrame) -> pd.DataFrame:
                 "section": row["section"],
                 "therapy": row["therapy"],
                 "outcome": row["outcome"],
-                "review_figure": figure_text(row),
+                "review_figure": figure_summary(row),
                 "agreement": row["agreement"],
                 "agreement_note": row["agreement_note"],
                 "primary_ids": () if found is None else tuple(found["evidence_id"]),
                 "primary_figures": ""
                 if found is None
-                else "; ".join(f"{p['study_name']}: {figure_text(p)}" for _, p in found.iterrows()),
+                else "; ".join(
+                    f"{p['study_name']}: {figure_summary(p)}" for _, p in found.iterrows()
+                ),
             }
         )
     return pd.DataFrame(
@@ -77,3 +54,10 @@ def review_vs_primary(evidence: pd.DataFrame) -> pd.DataFrame:
             "primary_figures",
         ],
     )
+
+
+def _primary_figures(found: pd.DataFrame | None) -> str:
+    """'NETTER-1: 65% (p < 0.001); …': each checking row's study and figure."""
+    if found is None:
+        return ""
+    return "; ".join(f"{p['study_name']}: {figure_summary(p)}" for _, p in found.iterrows())
