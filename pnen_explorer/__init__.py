@@ -15,17 +15,21 @@ from pnen_explorer.data import (
     load_references,
     load_therapies,
 )
+from pnen_explorer.errors import PnenError
 from pnen_explorer.guidance import applicable_therapies
 from pnen_explorer.matching import filter_evidence, match_evidence
 from pnen_explorer.profile import Profile, ProfileError
+from pnen_explorer.session import Session
 
 __version__ = "0.1.0"
 
 __all__ = [
     "EvidenceError",
     "Fault",
+    "PnenError",
     "Profile",
     "ProfileError",
+    "Session",
     "__version__",
     "applicable_therapies",
     "filter_evidence",

@@ -1,4 +1,5 @@
-"""A case as a link: read a profile and an outcome from a query string, and write one back.
+"""A case as a link: read a profile, the view and its options from a query string, and write
+one back.
 
 Query strings come from whoever sent the link, so they are untrusted: each value is checked
 on its own, a bad one falls back to the default with a notice that says why, and nothing in
@@ -7,36 +8,40 @@ them is ever evaluated.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qsl, urlencode
 
+from pnen_explorer.cases import TEACHING_CASES, teaching_case
 from pnen_explorer.profile import Profile, ProfileError
+from pnen_explorer.vocabulary import CORE_OUTCOMES, DEFAULT_OUTCOME, DEFAULT_TAB, TABS
 
 MAX_QUERY_LENGTH = 2000
 MAX_VALUE_LENGTH = 512  # a full list of prior therapies fits
 MAX_NOTICES = 8
-OUTCOMES = ("PFS", "OS", "ORR", "DCR", "survival_5y", "recurrence", "symptom_response")
-DEFAULT_OUTCOME = "PFS"
+SWITCHES = {"presenter": "presenter", "beyond": "beyond_review"}
+"""Link keys of the yes/no view options -> the ``Case`` field each sets."""
 
 
 @dataclass(frozen=True)
 class Case:
-    """What a link opens: a profile, the outcome to plot, and notices about what was ignored."""
+    """What a link opens: a profile, the view (outcome, tab, options, teaching case) and
+    notices about what was ignored."""
 
     profile: Profile = field(default_factory=Profile)
     outcome: str = DEFAULT_OUTCOME
     notices: tuple[str, ...] = ()
-
-
-def _printable(text: str) -> bool:
-    return text.isprintable()
+    tab: str = DEFAULT_TAB
+    presenter: bool = False
+    beyond_review: bool = False
+    case_name: str = ""
 
 
 def parse_query(query: str | None, default: Profile | None = None) -> Case:
-    """The case a query string asks for (``ki67=8&liver_type=I&outcome=PFS``).
+    """The case a query string asks for (``ki67=8&liver_type=I&outcome=PFS&tab=evidence``).
 
     Never raises for any input: values that are too long, not printable, unknown or invalid
-    are dropped with a notice, and the rest of the case still opens.
+    are dropped with a notice, and the rest of the case still opens. A teaching case named by
+    ``case`` is the base its fields are read over.
     """
     base = default or Profile()
     if not query:
@@ -49,22 +54,36 @@ def parse_query(query: str | None, default: Profile | None = None) -> Case:
                 f"The link is too long (over {MAX_QUERY_LENGTH} characters) and was ignored.",
             ),
         )
+    pairs = parse_qsl(query, keep_blank_values=True)
     notices: list[str] = []
+    view: dict[str, object] = {}
     accepted: dict[str, str] = {}
-    outcome = DEFAULT_OUTCOME
-    for key, value in parse_qsl(query, keep_blank_values=True):
+    for key, value in pairs:
+        if key == "case" and value in TEACHING_CASES:
+            view["case_name"] = value
+            base = teaching_case(value)
+    for key, value in pairs:
         name = repr(key[:32])
         if len(key) > MAX_VALUE_LENGTH or len(value) > MAX_VALUE_LENGTH:
             notices.append(
                 f"The link's {name} is longer than {MAX_VALUE_LENGTH} characters; ignored."
             )
-        elif not (_printable(key) and _printable(value)):
+        elif not (key.isprintable() and value.isprintable()):
             notices.append(f"The link's {name} has unprintable characters; ignored.")
-        elif key == "outcome":
-            if value in OUTCOMES:
-                outcome = value
+        elif key == "case":
+            if value not in TEACHING_CASES:
+                notices.append(f"Unknown teaching case {value!r} in the link; ignored.")
+        elif key in ("outcome", "tab"):
+            allowed = CORE_OUTCOMES if key == "outcome" else tuple(TABS)
+            if value in allowed:
+                view[key] = value
             else:
-                notices.append(f"Unknown outcome {value!r} in the link; showing {outcome}.")
+                notices.append(f"Unknown {key} {value!r} in the link; ignored.")
+        elif key in SWITCHES:
+            if value in ("yes", "no"):
+                view[SWITCHES[key]] = value == "yes"
+            else:
+                notices.append(f"The link's {key} must be yes or no, not {value!r}; ignored.")
         else:
             try:  # checked with what is accepted so far: fields constrain each other
                 Profile.from_mapping({**base.to_mapping(), **accepted, key: value})
@@ -73,7 +92,10 @@ def parse_query(query: str | None, default: Profile | None = None) -> Case:
             else:
                 accepted[key] = value
     profile = Profile.from_mapping({**base.to_mapping(), **accepted})
-    return Case(profile, outcome, _summarised(notices))
+    case = Case(profile, notices=_summarised(notices), **view)
+    if case.case_name and profile != teaching_case(case.case_name):
+        case = replace(case, case_name="")  # the link changes the case: it is a case of its own
+    return case
 
 
 def _summarised(notices: list[str]) -> tuple[str, ...]:
@@ -85,6 +107,14 @@ def _summarised(notices: list[str]) -> tuple[str, ...]:
     return (*distinct[: MAX_NOTICES - 1], f"{more} more values in the link were ignored.")
 
 
-def case_query(profile: Profile, outcome: str = DEFAULT_OUTCOME) -> str:
-    """The query string (with its leading ``?``) that reopens this case."""
-    return "?" + urlencode({**profile.to_mapping(), "outcome": outcome})
+def case_query(case: Case) -> str:
+    """The query string (with its leading ``?``) that reopens this case as it is shown.
+
+    >>> case_query(Case(Profile(ki67=8), tab="evidence"))
+    '?ki67=8&outcome=PFS&tab=evidence'
+    """
+    values = {**case.profile.to_mapping(), "outcome": case.outcome, "tab": case.tab}
+    values.update({key: "yes" for key, name in SWITCHES.items() if getattr(case, name)})
+    if case.case_name:
+        values["case"] = case.case_name
+    return "?" + urlencode(values)

@@ -32,6 +32,7 @@ OUTCOMES: Mapping[str, Outcome] = MappingProxyType(
         for o in (
             Outcome("PFS", "Progression-free survival (PFS)", "PFS"),
             Outcome("OS", "Overall survival (OS)", "OS"),
+            Outcome("TTP", "Time to tumour progression (TTP)", "TTP"),
             Outcome("ORR", "Objective response rate (ORR)", "ORR"),
             Outcome("DCR", "Disease control rate (DCR)", "DCR"),
             Outcome("survival_5y", "5-year survival", "5-y survival"),
@@ -64,6 +65,20 @@ def outcome_short(code: str) -> str:
     """'PFS', '5-y survival': the outcome in a few characters, for axes and tables."""
     outcome = OUTCOMES.get(code)
     return outcome.short if outcome else code
+
+
+TABS: Mapping[str, str] = MappingProxyType(
+    {
+        "treatments": "Treatment options",
+        "outcomes": "Outcomes",
+        "comparisons": "Comparisons",
+        "evidence": "Evidence",
+        "map": "Evidence map",
+        "references": "References",
+    }
+)
+"""The explorer's views: key (as a link names it) -> title."""
+DEFAULT_TAB = "outcomes"
 
 
 # --- therapies ---------------------------------------------------------------------------------

@@ -1,0 +1,216 @@
+"""The explorer's state without widgets: what a person has chosen, and what follows from it.
+
+A :class:`Session` holds the inputs (the profile, the outcome, the view's options, the user's
+own rows) as traitlets, so views can observe them, and computes the derived tables (the
+evidence in scope, the matched evidence, the guidance, the Evidence tab's rows) only when an
+input they depend on has changed. It works in a notebook or a script as well as behind the
+dashboard:
+
+>>> from pnen_explorer import Profile, Session
+>>> s = Session()
+>>> s.profile = Profile(ki67=30, liver_type="III")
+>>> s.profile.grade
+'G3'
+>>> s.guidance.set_index("therapy").loc["radical resection", "verdict"]
+'not_recommended'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+import pandas as pd
+import traitlets
+
+from pnen_explorer.cases import DEFAULT_CASE, teaching_case
+from pnen_explorer.data import Fault, load_evidence, load_references
+from pnen_explorer.guidance import applicable_therapies
+from pnen_explorer.matching import match_evidence
+from pnen_explorer.profile import Profile
+from pnen_explorer.share import Case, case_query, parse_query
+from pnen_explorer.user_data import merge_user_evidence, read_user_evidence
+from pnen_explorer.vocabulary import CORE_OUTCOMES, DEFAULT_OUTCOME, DEFAULT_TAB, TABS
+
+SORT_KEYS = {
+    "evidence_id": "source order",
+    "therapy": "therapy",
+    "outcome": "outcome",
+    "value": "value",
+    "study_design": "study design",
+    "agreement": "agreement",
+}
+"""How the Evidence tab can sort its rows: column -> label."""
+
+
+def evidence_in_scope(evidence: pd.DataFrame, beyond_review: bool) -> pd.DataFrame:
+    """The rows a view draws: without the primary trials the reviews do not cite, unless asked.
+
+    Those trials (``source=primary``, ``in_review=no``) were read to check and extend the
+    reviews; by default the explorer shows what the reviews themselves stand on.
+    """
+    if beyond_review:
+        return evidence
+    return evidence[~((evidence["source"] == "primary") & (evidence["in_review"] == "no"))]
+
+
+class Session(traitlets.HasTraits):
+    """One person's explorer: inputs as traits, derived tables computed on demand and cached."""
+
+    profile = traitlets.Instance(Profile, args=())
+    outcome = traitlets.Enum(CORE_OUTCOMES, default_value=DEFAULT_OUTCOME)
+    beyond_review = traitlets.Bool(False, help="include trials the reviews do not cite")
+    therapy = traitlets.Unicode("", help="the Evidence tab's therapy filter; '' for all")
+    sort_by = traitlets.Enum(tuple(SORT_KEYS), default_value="evidence_id")
+    show_excluded = traitlets.Bool(False, help="also list rows that do not fit the profile")
+    presenter = traitlets.Bool(False, help="large text for a projector")
+    language = traitlets.Enum(("en",), default_value="en")
+    tab = traitlets.Enum(tuple(TABS), default_value=DEFAULT_TAB)
+    case_name = traitlets.Unicode("", help="the teaching case shown; '' once it is changed")
+    user_rows = traitlets.Instance(pd.DataFrame, allow_none=True)
+    notices = traitlets.List(traitlets.Unicode(), help="what a link or an action set aside")
+
+    _DEPENDS: ClassVar[dict[str, frozenset[str]]] = {
+        "evidence": frozenset({"user_rows"}),
+        "in_scope": frozenset({"user_rows", "beyond_review"}),
+        "matched": frozenset({"user_rows", "beyond_review", "profile"}),
+        "guidance": frozenset({"user_rows", "beyond_review", "profile"}),
+        "evidence_rows": frozenset(
+            {"user_rows", "beyond_review", "profile", "therapy", "sort_by", "show_excluded"}
+        ),
+    }
+    """Each derived value and the inputs it is computed from."""
+
+    def __init__(self, evidence: pd.DataFrame | None = None, **inputs: Any):
+        self.curated = load_evidence() if evidence is None else evidence
+        self.references = load_references()
+        self._cache: dict[str, Any] = {}
+        self._applying = False
+        super().__init__(**inputs)
+
+    # --- derived values, cached until an input they depend on changes -------------------------
+
+    @traitlets.observe(traitlets.All)
+    def _forget(self, change: dict) -> None:
+        for name, inputs in self._DEPENDS.items():
+            if change["name"] in inputs:
+                self._cache.pop(name, None)
+        if change["name"] == "profile" and not self._applying:
+            self.case_name = ""  # the teaching case was changed: it is a case of its own
+
+    def _cached(self, name: str, compute: Callable[[], Any]) -> Any:
+        if name not in self._cache:
+            self._cache[name] = compute()
+        return self._cache[name]
+
+    @property
+    def evidence(self) -> pd.DataFrame:
+        """The curated rows, and the user's own after them (``origin`` says which is which)."""
+        return self._cached(
+            "evidence",
+            lambda: (
+                self.curated
+                if self.user_rows is None
+                else merge_user_evidence(self.curated, self.user_rows)
+            ),
+        )
+
+    @property
+    def in_scope(self) -> pd.DataFrame:
+        """The evidence the views draw (see :func:`evidence_in_scope`)."""
+        return self._cached(
+            "in_scope", lambda: evidence_in_scope(self.evidence, self.beyond_review)
+        )
+
+    @property
+    def matched(self) -> pd.DataFrame:
+        """The evidence in scope with ``match`` and ``why`` for this profile."""
+        return self._cached("matched", lambda: match_evidence(self.in_scope, self.profile))
+
+    @property
+    def guidance(self) -> pd.DataFrame:
+        """One row per therapy: verdict, reasons and citations for this profile."""
+        return self._cached("guidance", lambda: applicable_therapies(self.profile, self.in_scope))
+
+    @property
+    def evidence_rows(self) -> pd.DataFrame:
+        """The Evidence tab's rows: matched evidence, filtered by therapy, fitting rows unless
+        asked for all, sorted."""
+        return self._cached("evidence_rows", self._evidence_rows)
+
+    def _evidence_rows(self) -> pd.DataFrame:
+        frame = self.matched
+        if not self.show_excluded:
+            frame = frame[frame["match"] != "excluded"]
+        if self.therapy:
+            frame = frame[frame["therapy"] == self.therapy]
+        return frame.sort_values(self.sort_by, kind="stable", na_position="last")
+
+    @property
+    def therapies(self) -> list[str]:
+        """The evidence therapies the Evidence tab can filter by, sorted."""
+        return sorted(t for t in self.evidence["therapy"].unique() if t)
+
+    # --- actions ------------------------------------------------------------------------------
+
+    def apply_case(self, case: Case | str) -> None:
+        """Show a case: a teaching case by name, or a :class:`Case` (from a link or code).
+
+        Everything changes at once, so views redraw once.
+        """
+        if isinstance(case, str):
+            case = Case(teaching_case(case), outcome=self.outcome, tab=self.tab, case_name=case)
+        self._applying = True
+        try:
+            with self.hold_trait_notifications():
+                self.profile = case.profile
+                self.outcome = case.outcome
+                self.tab = case.tab
+                self.presenter = case.presenter
+                self.beyond_review = case.beyond_review
+                self.case_name = case.case_name
+                self.notices = list(case.notices)
+        finally:
+            self._applying = False
+
+    def apply_query(self, query: str) -> list[str]:
+        """Open the case a link asks for; return the notices about values it set aside.
+
+        Fields the link does not name keep the case already shown; an empty link changes
+        nothing.
+        """
+        if not query.strip("?"):
+            return []
+        case = parse_query(query, default=self.profile)
+        self.apply_case(case)
+        return list(case.notices)
+
+    def add_upload(self, data: bytes, name: str) -> list[Fault]:
+        """Add a user's evidence file beside the curated rows; return its faults.
+
+        A file with any fault adds nothing; the curated data is never changed.
+        """
+        rows, faults = read_user_evidence(data, name, self.curated)
+        if not faults:
+            self.user_rows = rows
+        return faults
+
+    def query(self) -> str:
+        """The link (query string with ``?``) that reopens what this session shows."""
+        return case_query(
+            Case(
+                self.profile,
+                self.outcome,
+                tab=self.tab,
+                presenter=self.presenter,
+                beyond_review=self.beyond_review,
+                case_name=self.case_name,
+            )
+        )
+
+    @classmethod
+    def teaching(cls, name: str = DEFAULT_CASE, **inputs: Any) -> Session:
+        """A session showing a teaching case (see :data:`pnen_explorer.cases.TEACHING_CASES`)."""
+        session = cls(**inputs)
+        session.apply_case(name)
+        return session
