@@ -11,6 +11,13 @@ restricted". For a profile each row is:
 The work is vectorised: each applicability column is factorised once, compared per distinct
 value, and broadcast back, so the cost grows with the rows only through numpy operations.
 Sentences in ``why`` are built once per distinct kind of exclusion.
+
+Ki-67 bounds follow the contract: ``ki67_min_inclusive`` and ``ki67_max_inclusive`` say whether
+a Ki-67 equal to the bound is inside the population (NETTER-2's 10 % to 55 %, both included);
+an empty flag means ``>=`` at the lower end and ``<`` at the upper end.
+
+:func:`pancreatic_only` keeps the rows whose population is pancreatic by the ``tumour_site``
+column (the contract's primary-site vocabulary, ``TUMOUR_SITES``).
 """
 
 from __future__ import annotations
@@ -24,6 +31,16 @@ import pandas as pd
 from pnen_explorer.profile import Profile
 
 MATCH_LEVELS = ("matches", "not_restricted", "excluded")
+TUMOUR_SITES = (
+    "pancreatic",
+    "gep_mixed",
+    "mixed",
+    "midgut",
+    "extrapancreatic",
+    "all_nen",
+    "not_stated",
+)
+"""The contract's ``tumour_site`` values: the primary site of the population a figure is about."""
 APPLICABILITY_COLUMNS = (
     "grades",
     "ki67_min",
@@ -98,29 +115,54 @@ def _list_check(
     return _Check(field, restricted[codes], fails[codes], codes, len(items), describe, fact)
 
 
-def _ki67_check(low: pd.Series, high: pd.Series, ki67: float | None) -> _Check:
-    low_v, high_v = low.to_numpy(float), high.to_numpy(float)
+def _inclusive(evidence: pd.DataFrame, column: str, default: bool) -> np.ndarray:
+    """Whether each row's Ki-67 bound includes the bound itself; empty or absent: ``default``."""
+    if column not in evidence.columns:
+        return np.full(len(evidence), default, dtype=bool)
+    cells = evidence[column].astype(object)
+    return np.where(cells == "yes", True, np.where(cells == "no", False, default)).astype(bool)
+
+
+def _ki67_check(evidence: pd.DataFrame, ki67: float | None) -> _Check:
+    """Ki-67 against ``[ki67_min, ki67_max]``, each end included or not as the row says
+    (``ki67_min_inclusive``, ``ki67_max_inclusive``; empty means ``>=`` at the lower end and
+    ``<`` at the upper end, the contract's defaults)."""
+    low_v = evidence["ki67_min"].to_numpy(float)
+    high_v = evidence["ki67_max"].to_numpy(float)
+    low_in = _inclusive(evidence, "ki67_min_inclusive", True)
+    high_in = _inclusive(evidence, "ki67_max_inclusive", False)
     restricted = ~np.isnan(low_v) | ~np.isnan(high_v)
     value = np.nan if ki67 is None else ki67  # NaN compares False: unknown or unbounded never fails
-    fails = (value < low_v) | (value >= high_v)
+    below = np.where(low_in, value < low_v, value <= low_v)
+    above = np.where(high_in, value > high_v, value >= high_v)
+    fails = below | above
     low_codes, low_uniques = pd.factorize(low_v, use_na_sentinel=False)
     high_codes, high_uniques = pd.factorize(high_v, use_na_sentinel=False)
-    codes, pair_keys = pd.factorize(low_codes * len(high_uniques) + high_codes)
+    n_high = len(high_uniques)
+    combined = ((low_codes * n_high + high_codes) * 2 + low_in) * 2 + high_in
+    codes, keys = pd.factorize(combined)
 
     def describe(code: int) -> str:
-        low_code, high_code = divmod(int(pair_keys[code]), len(high_uniques))
-        return _ki67_range(low_uniques[low_code], high_uniques[high_code])
+        rest, high_inc = divmod(int(keys[code]), 2)
+        rest, low_inc = divmod(rest, 2)
+        low_code, high_code = divmod(rest, n_high)
+        return _ki67_range(
+            low_uniques[low_code], high_uniques[high_code], bool(low_inc), bool(high_inc)
+        )
 
     fact = "" if ki67 is None else f"Ki-67 {ki67:g} %"
-    return _Check("ki67", restricted, fails, codes, len(pair_keys), describe, fact)
+    return _Check("ki67", restricted, fails, codes, len(keys), describe, fact)
 
 
-def _ki67_range(low: float, high: float) -> str:
+def _ki67_range(low: float, high: float, low_in: bool = True, high_in: bool = False) -> str:
+    """'Ki-67 < 10 %', 'Ki-67 ≥ 55 %', 'Ki-67 ≥ 10 % and ≤ 55 %': each bound as stated."""
+    lower = f"{'≥' if low_in else '>'} {low:g} %"
+    upper = f"{'≤' if high_in else '<'} {high:g} %"
     if np.isnan(low):
-        return f"Ki-67 < {high:g} %"
+        return f"Ki-67 {upper}"
     if np.isnan(high):
-        return f"Ki-67 ≥ {low:g} %"
-    return f"Ki-67 {low:g}–{high:g} %"
+        return f"Ki-67 {lower}"
+    return f"Ki-67 {lower} and {upper}"
 
 
 def _flag_check(column: pd.Series, field: str, value: bool | None) -> _Check:
@@ -144,7 +186,7 @@ def _checks(evidence: pd.DataFrame, profile: Profile) -> list[_Check]:
             lambda g: "/".join(_grade_name(x) for x in g),
             "" if grade is None else _grade_name(grade),
         ),
-        _ki67_check(evidence["ki67_min"], evidence["ki67_max"], profile.ki67),
+        _ki67_check(evidence, profile.ki67),
         _flag_check(evidence["functional"], "functional", profile.functional),
         _list_check(
             evidence["liver_types"],
@@ -226,8 +268,8 @@ def match_evidence(evidence: pd.DataFrame, profile: Profile) -> pd.DataFrame:
 
     ``match`` (categorical: ``matches``, ``not_restricted``, ``excluded``), ``why`` (for
     excluded rows, what the row is about and what the patient is, e.g. ``about G3 NET,
-    Ki-67 20–55 %; this patient: G2, Ki-67 8 %``; empty otherwise) and ``unknown`` (tuple of
-    the profile fields the row restricts but the profile does not know).
+    Ki-67 > 20 % and < 55 %; this patient: G2, Ki-67 8 %``; empty otherwise) and
+    ``unknown`` (tuple of the profile fields the row restricts but the profile does not know).
     """
     missing = [c for c in APPLICABILITY_COLUMNS if c not in evidence.columns]
     if missing:
@@ -248,3 +290,17 @@ def filter_evidence(evidence: pd.DataFrame, profile: Profile) -> pd.DataFrame:
     ``not_restricted``), with its ``match`` and ``unknown`` columns."""
     matched = match_evidence(evidence, profile)
     return matched[matched["match"] != "excluded"].drop(columns="why")
+
+
+def pancreatic_only(evidence: pd.DataFrame, *, include_mixed: bool = False) -> pd.DataFrame:
+    """The rows whose population is pancreatic (``tumour_site == "pancreatic"``).
+
+    With ``include_mixed=True`` the rows whose population mixes pancreatic with other
+    gastroenteropancreatic primaries (``gep_mixed``) are kept too. Rows of other sites, of
+    several sites beyond the GEP tract, or whose source does not state a site are left out.
+    Raises ``ValueError`` if the table has no ``tumour_site`` column.
+    """
+    if "tumour_site" not in evidence.columns:
+        raise ValueError("the evidence table lacks the tumour_site column (data version 0.2.0 on)")
+    sites = ("pancreatic", "gep_mixed") if include_mixed else ("pancreatic",)
+    return evidence[evidence["tumour_site"].astype(object).isin(sites)]

@@ -14,13 +14,16 @@ from pnen_explorer.data import load_evidence
 from pnen_explorer.matching import (
     APPLICABILITY_COLUMNS,
     MATCH_LEVELS,
+    TUMOUR_SITES,
     filter_evidence,
     match_evidence,
+    pancreatic_only,
 )
 from pnen_explorer.profile import Profile
 from tests.test_profile import profiles
 
 FLAGS = ("functional", "resectable", "sstr_positive", "extrahepatic")
+INCLUSIVE = ("ki67_min_inclusive", "ki67_max_inclusive")
 EMPTY_ROW = {
     "grades": (),
     "ki67_min": math.nan,
@@ -46,6 +49,9 @@ def frame(*rows: dict) -> pd.DataFrame:
         out[col] = pd.Series([r[col] for r in records], dtype=object)
     for col in ("ki67_min", "ki67_max"):
         out[col] = out[col].astype(float)
+    for col in INCLUSIVE:
+        if any(col in r for r in rows):
+            out[col] = pd.Categorical([r.get(col) for r in records], categories=["yes", "no"])
     for col in FLAGS:
         out[col] = pd.Categorical(out[col], categories=["yes", "no"])
     return out
@@ -62,13 +68,34 @@ CASES = [
         {"grades": ("G3",), "ki67_min": 20, "ki67_max": 55},
         G2_NF_I,
         "excluded",
-        "about G3 NET, Ki-67 20–55 %; this patient: G2, Ki-67 8 %",
+        "about G3 NET, Ki-67 ≥ 20 % and < 55 %; this patient: G2, Ki-67 8 %",
     ),
     ("grade NEC row, G2 patient", {"grades": ("NEC",)}, G2_NF_I, "excluded", "about NEC"),
     ("Ki-67 at the lower bound", {"ki67_min": 8}, G2_NF_I, "matches", ""),
     ("Ki-67 at the upper bound", {"ki67_max": 8}, G2_NF_I, "excluded", "Ki-67 < 8 %"),
     ("Ki-67 below an upper bound", {"ki67_max": 10}, G2_NF_I, "matches", ""),
     ("Ki-67 under a lower bound", {"ki67_min": 55}, G2_NF_I, "excluded", "Ki-67 ≥ 55 %"),
+    (
+        "Ki-67 at an inclusive upper bound",
+        {"ki67_max": 8, "ki67_max_inclusive": "yes"},
+        G2_NF_I,
+        "matches",
+        "",
+    ),
+    (
+        "Ki-67 at an exclusive lower bound",
+        {"ki67_min": 8, "ki67_min_inclusive": "no"},
+        G2_NF_I,
+        "excluded",
+        "about Ki-67 > 8 %; this patient: Ki-67 8 %",
+    ),
+    (
+        "Ki-67 above an inclusive upper bound",
+        {"ki67_min": 3, "ki67_max": 7.5, "ki67_min_inclusive": "yes", "ki67_max_inclusive": "yes"},
+        G2_NF_I,
+        "excluded",
+        "about Ki-67 ≥ 3 % and ≤ 7.5 %",
+    ),
     ("functional row", {"functional": "yes"}, G2_NF_I, "excluded", "about functional tumours"),
     ("non-functional row", {"functional": "no"}, G2_NF_I, "matches", ""),
     (
@@ -219,11 +246,16 @@ def reference(row: dict, profile: Profile) -> tuple[str, tuple[str, ...]]:
             excluded = True
 
     low, high = row["ki67_min"], row["ki67_max"]
+    low_in = row.get("ki67_min_inclusive") != "no"  # empty: >= (the contract's default)
+    high_in = row.get("ki67_max_inclusive") == "yes"  # empty: <
     consider("grade", row["grades"], lambda g: g in row["grades"])
     consider(
         "ki67",
         not (math.isnan(low) and math.isnan(high)),
-        lambda k: (math.isnan(low) or k >= low) and (math.isnan(high) or k < high),
+        lambda k: (
+            (math.isnan(low) or (k >= low if low_in else k > low))
+            and (math.isnan(high) or (k <= high if high_in else k < high))
+        ),
     )
     consider("functional", row["functional"], lambda v: v == (row["functional"] == "yes"))
     consider("liver_type", row["liver_types"], lambda t: t in row["liver_types"])
@@ -238,6 +270,7 @@ rows = st.fixed_dictionaries(
         "grades": st.sets(st.sampled_from(["G1", "G2", "G3", "NEC"])).map(sorted).map(tuple),
         "ki67_min": st.sampled_from([math.nan, 0, 3, 10, 20, 55]),
         "ki67_max": st.sampled_from([math.nan, 3, 5, 10, 20, 55]),
+        **{col: st.sampled_from([None, "yes", "no"]) for col in INCLUSIVE},
         "liver_types": st.sets(st.sampled_from(["I", "II", "III"])).map(sorted).map(tuple),
         **{flag: st.sampled_from([None, "yes", "no"]) for flag in FLAGS},
     }
@@ -313,3 +346,87 @@ def test_curated_evidence_about_g3_is_excluded_for_a_g2_patient(evidence):
     only_high = evidence["grades"].map(lambda g: bool(g) and not {"G1", "G2"} & set(g))
     assert only_high.any()
     assert (result.loc[only_high, "match"] == "excluded").all()
+
+
+# --- inclusive Ki-67 bounds and tumour sites in the curated data --------------------------------
+
+
+def test_every_curated_ki67_bound_says_whether_it_is_inclusive(evidence):
+    for bound in ("min", "max"):
+        has_bound = evidence[f"ki67_{bound}"].notna()
+        flag = evidence[f"ki67_{bound}_inclusive"]
+        assert flag[has_bound].notna().all(), f"ki67_{bound} without ki67_{bound}_inclusive"
+        assert flag[~has_bound].isna().all(), f"ki67_{bound}_inclusive without a bound"
+
+
+@pytest.mark.parametrize(
+    ("ki67", "expected"),
+    [(9.9, "excluded"), (10, "matches"), (30, "matches"), (55, "matches"), (55.1, "excluded")],
+)
+def test_netter2_includes_both_ki67_bounds(evidence, ki67, expected):
+    """NETTER-2 enrolled Ki-67 from 10 % to 55 %, both ends included."""
+    profile = Profile(ki67=ki67, differentiation="well", sstr_positive=True)
+    result = match_evidence(evidence, profile).set_index("evidence_id")
+    for row in ("primary-041", "primary-042"):
+        assert result.loc[row, "match"] == expected, (row, ki67)
+    if expected == "excluded":
+        assert "Ki-67 ≥ 10 % and ≤ 55 %" in result.loc["primary-041", "why"]
+
+
+@pytest.mark.parametrize(
+    ("ki67", "low_subgroup", "high_subgroup"),
+    [(55, "matches", "excluded"), (56, "excluded", "matches")],
+)
+def test_thang_subgroups_split_at_ki67_55(evidence, ki67, low_subgroup, high_subgroup):
+    """Thang 2018: Ki-67 <= 55 % (primary-019/020) and > 55 % (primary-054/055)."""
+    result = match_evidence(evidence, Profile(ki67=ki67, differentiation="well"))
+    result = result.set_index("evidence_id")
+    assert result.loc[["primary-019", "primary-020"], "match"].eq(low_subgroup).all()
+    assert result.loc[["primary-054", "primary-055"], "match"].eq(high_subgroup).all()
+
+
+def test_exclusive_lower_bound_of_the_review_prrt_row(evidence):
+    """lu2025 prints Ki-67 >20 % ~ <55 %: both bounds exclusive."""
+    row = evidence[evidence["evidence_id"] == "lu2025-057"].drop(columns="grades")
+    row = row.assign(grades=[()])
+    for ki67, expected in [
+        (20, "excluded"),
+        (20.5, "matches"),
+        (54.9, "matches"),
+        (55, "excluded"),
+    ]:
+        got = match_evidence(row, Profile(ki67=ki67)).iloc[0]["match"]
+        assert got == expected, ki67
+
+
+def test_rows_without_the_inclusive_columns_use_the_defaults():
+    """A table of data version 0.1.0 (no flags): >= at the lower end, < at the upper end."""
+    rows = frame({"ki67_min": 10, "ki67_max": 55})
+    assert "ki67_min_inclusive" not in rows
+    got = [match_evidence(rows, Profile(ki67=k)).iloc[0]["match"] for k in (10, 54.9, 55)]
+    assert got == ["matches", "matches", "excluded"]
+
+
+def test_pancreatic_only(evidence):
+    kept = pancreatic_only(evidence)
+    assert len(kept) > 0
+    assert set(kept["tumour_site"].astype(str)) == {"pancreatic"}
+    assert len(kept) == (evidence["tumour_site"] == "pancreatic").sum()
+    ids = set(kept["evidence_id"])
+    assert {"primary-016", "primary-035", "primary-047"} <= ids  # RADIANT-3, CABINET, pNEN subgroup
+    assert not {"primary-021", "primary-014", "primary-044", "primary-053"} & ids
+    wider = pancreatic_only(evidence, include_mixed=True)
+    assert set(wider["tumour_site"].astype(str)) == {"pancreatic", "gep_mixed"}
+    assert {"primary-041", "primary-030"} <= set(wider["evidence_id"])  # NETTER-2, CLARINET
+
+
+def test_pancreatic_only_needs_the_column():
+    with pytest.raises(ValueError, match="tumour_site"):
+        pancreatic_only(frame({}))
+
+
+def test_tumour_sites_are_the_contracts():
+    from pnen_explorer.data import table_schema
+
+    field = next(f for f in table_schema("evidence")["fields"] if f["name"] == "tumour_site")
+    assert tuple(field["constraints"]["enum"]) == TUMOUR_SITES
