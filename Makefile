@@ -1,5 +1,7 @@
 # The two commands of the README: `make dashboard` and `make test`. Each sets up what it needs
-# (a virtual environment with the package; for tests, Debian's chromium) and is quick to re-run.
+# (a virtual environment with the package and the extra it runs: `.[dashboard]` for the
+# dashboard, `.[test]` for the tests, which includes the dashboard; for tests, Debian's
+# chromium) and is quick to re-run. `pip install .` alone is the library without the server.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -30,7 +32,7 @@ $(PY):
 	$(PY) -m pip install --quiet --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet --editable .
+	$(PY) -m pip install --quiet --editable '.[dashboard]'
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(PY)
