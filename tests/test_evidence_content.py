@@ -4,6 +4,7 @@ checked against the primary publications. A later edit cannot change a number si
 from __future__ import annotations
 
 import math
+import re
 
 import pandas as pd
 import pytest
@@ -207,6 +208,7 @@ def test_every_review_figure_is_pinned(evidence):
 def test_prrt_dcr_applies_to_g3_below_ki67_55(evidence):
     row = evidence.loc["lu2025-057"]
     assert row.grades == ("G3", "NEC") and (row.ki67_min, row.ki67_max) == (20, 55)
+    assert (row.ki67_min_inclusive, row.ki67_max_inclusive) == ("no", "no")  # printed >20 ~ <55
 
 
 # --- the coverage ledger -----------------------------------------------------------------------
@@ -265,7 +267,7 @@ PRIMARY_PINNED = {
         "<0.001",
     ),
     "primary-030": ("CLARINET", "lanreotide", "PFS", None, 18.0, 0.47, 0.3, 0.73, "<0.001"),
-    "primary-032": ("PROMID", "octreotide LAR", "PFS", 14.3, 6, 0.34, 0.2, 0.59, ".000072"),
+    "primary-032": ("PROMID", "octreotide LAR", "TTP", 14.3, 6, 0.34, 0.2, 0.59, ".000072"),
     "primary-035": ("CABINET", "cabozantinib", "PFS", 13.8, 4.4, 0.23, 0.12, 0.42, "<0.001"),
     "primary-036": ("CABINET", "cabozantinib", "PFS", 8.4, 3.9, 0.38, 0.25, 0.59, "<0.001"),
     "primary-039": ("ECOG-ACRIN E2211", "CAPTEM", "PFS", 22.7, 14.4, 0.58, None, None, ".022"),
@@ -323,3 +325,238 @@ def test_known_disagreements_are_recorded(evidence):
     assert evidence.loc["lu2025-036", "agreement"] == "subgroup_only"
     assert evidence.loc["lu2025-037", "agreement"] == "differs"
     assert evidence.loc["lu2025-057", "agreement"] == "differs"
+
+
+# --- data version 0.2.0: figures moved out of notes, new studies, corrected flags -----------------
+
+THOMAS = "Thomas 2020 CAPTEM in NEN"
+THANG = "Thang 2018 PRRT in ENETS G3 NEN"
+AKYILDIZ = "Akyildiz 2010 laparoscopic RFA"
+MOHAN = "Mohan 2015 systematic review of RFA for NET liver metastases"
+SOULEN = "Soulen 2018 CapTemY90"
+
+# id: (study, outcome, value, unit, comparator_value, p, n, tumour_site)
+NEW_PINNED = {
+    "primary-044": (THOMAS, "OS", 38, "months", None, "", 116, "mixed"),
+    "primary-045": (THOMAS, "ORR", 21, "percent", None, "", 116, "mixed"),
+    "primary-046": (THOMAS, "DCR", 73, "percent", None, "", 116, "mixed"),
+    "primary-047": (THOMAS, "DCR", 77, "percent", 71, "", None, "pancreatic"),
+    "primary-048": (THOMAS, "OS", 35, "months", 38, "", None, "pancreatic"),
+    "primary-049": (THOMAS, "PFS", 29, "months", None, "0.0287", None, "mixed"),
+    "primary-050": (THOMAS, "PFS", 12, "months", None, "0.0287", None, "mixed"),
+    "primary-051": (THOMAS, "PFS", 7, "months", None, "0.0287", None, "mixed"),
+    "primary-052": (THOMAS, "PFS", 5, "months", None, "0.0287", None, "mixed"),
+    "primary-053": (THANG, "OS", 19, "months", None, "", 28, "mixed"),
+    "primary-054": (THANG, "PFS", 4, "months", None, "", 6, "mixed"),
+    "primary-055": (THANG, "OS", 7, "months", None, "", 6, "mixed"),
+    "primary-056": (THANG, "other", 35, "percent", None, "", 23, "mixed"),
+    "primary-057": (THANG, "other", 39, "percent", None, "", 23, "mixed"),
+    "primary-058": (THANG, "other", 11, "patients", None, "", 28, "mixed"),
+    "primary-059": (AKYILDIZ, "other", 1.3, "years", None, "", 89, "mixed"),
+    "primary-060": (AKYILDIZ, "recurrence", 22, "percent", None, "", 89, "mixed"),
+    "primary-061": (AKYILDIZ, "recurrence", 59, "percent", None, "", 89, "mixed"),
+    "primary-062": (AKYILDIZ, "other", 6, "percent", None, "", 89, "mixed"),
+    "primary-063": (AKYILDIZ, "other", 1, "percent", None, "", 89, "mixed"),
+    "primary-064": (AKYILDIZ, "other", 27, "percent", None, "", 89, "mixed"),
+    "primary-065": (AKYILDIZ, "other", 7, "percent", None, "", 89, "mixed"),
+    "primary-066": (MOHAN, "proportion", 54, "percent", None, "", 301, "not_stated"),
+    "primary-067": (MOHAN, "proportion", 26, "percent", None, "", 301, "not_stated"),
+    "primary-068": (MOHAN, "proportion", 48, "percent", None, "", 301, "not_stated"),
+    "primary-069": ("RADIANT-3", "PFS", 34, "percent", 9, "", 410, "pancreatic"),
+    "primary-070": ("PROMID", "other", 7, "patients", 9, "", 85, "midgut"),
+    "primary-071": ("NETTER-1", "other", 14, "patients", 26, "0.004", 229, "midgut"),
+    "primary-072": (SOULEN, "ORR", 74, "percent", None, "", 21, "not_stated"),
+    "primary-073": (SOULEN, "ORR", 55, "percent", None, "", 21, "not_stated"),
+    "primary-074": (SOULEN, "PFS", 67, "percent", None, "", 21, "not_stated"),
+    "primary-075": (SOULEN, "PFS", 74, "percent", None, "", 21, "not_stated"),
+    "primary-076": (SOULEN, "proportion", 19, "patients", None, "", 21, "not_stated"),
+}
+
+
+@pytest.mark.parametrize("evidence_id", NEW_PINNED)
+def test_new_primary_figures_are_pinned(evidence, evidence_id):
+    study, outcome, value, unit, comp, p, n, site = NEW_PINNED[evidence_id]
+    row = evidence.loc[evidence_id]
+    assert (row.source, row.study_name, row.outcome, row.unit) == ("primary", study, outcome, unit)
+    assert row.value == value == row.value_low == row.value_high
+    assert same(row.comparator_value, comp) and same(row.n_patients, n)
+    assert row.p_value == p and row.tumour_site == site
+
+
+def test_the_new_rows_are_all_pinned(evidence):
+    primary = evidence[evidence["source"] == "primary"]
+    newer = [i for i in primary.index if int(i.split("-")[1]) > 43]
+    assert newer == list(NEW_PINNED)
+
+
+def test_thomas_ki67_subgroups_carry_their_bounds(evidence):
+    bounds = {
+        "primary-049": (None, 3, None, "no"),
+        "primary-050": (3, 20, "yes", "yes"),
+        "primary-051": (20, 54, "no", "yes"),
+        "primary-052": (55, None, "yes", None),
+    }
+    for evidence_id, (low, high, low_in, high_in) in bounds.items():
+        row = evidence.loc[evidence_id]
+        assert same(row.ki67_min, low) and same(row.ki67_max, high), evidence_id
+        got = (row.ki67_min_inclusive, row.ki67_max_inclusive)
+        assert [None if pd.isna(x) else x for x in got] == [low_in, high_in], evidence_id
+
+
+def test_thang_subgroups_compare_at_ki67_55(evidence):
+    for low_id, high_id, value, comp in [
+        ("primary-019", "primary-054", 12, 4),
+        ("primary-020", "primary-055", 46, 7),
+    ]:
+        low, high = evidence.loc[low_id], evidence.loc[high_id]
+        assert (low.value, low.comparator_value, high.value) == (value, comp, comp)
+        assert (low.ki67_max, low.ki67_max_inclusive) == (55, "yes")
+        assert (high.ki67_min, high.ki67_min_inclusive) == (55, "no")
+        assert low.outcome == high.outcome
+
+
+def test_netter2_ki67_bounds_are_inclusive(evidence):
+    for evidence_id in ("primary-041", "primary-042"):
+        row = evidence.loc[evidence_id]
+        assert (row.ki67_min, row.ki67_max) == (10, 55)
+        assert (row.ki67_min_inclusive, row.ki67_max_inclusive) == ("yes", "yes")
+
+
+def test_promid_is_time_to_progression(evidence):
+    row = evidence.loc["primary-032"]
+    assert row.outcome == "TTP" and "time to tumour progression" in row.outcome_detail
+    assert not (evidence["study_name"].eq("PROMID") & evidence["outcome"].eq("PFS")).any()
+
+
+@pytest.mark.parametrize(
+    ("study", "site"),
+    [
+        ("NETTER-1", "midgut"),
+        ("SANET-ep", "extrapancreatic"),
+        ("PROMID", "midgut"),
+        ("RADIANT-3", "pancreatic"),
+        ("NETTER-2", "gep_mixed"),
+        ("CLARINET", "gep_mixed"),
+        (THANG, "mixed"),
+        ("Riihimaki 2016 Swedish registers", "all_nen"),
+    ],
+)
+def test_tumour_site_of_the_trials(evidence, study, site):
+    rows = evidence[evidence["study_name"] == study]
+    assert len(rows) > 0
+    assert set(rows["tumour_site"]) == {site}
+
+
+def test_tumour_site_of_thomas_2020(evidence):
+    """The mixed cohort is `mixed`; the figures of its pancreatic subgroup are `pancreatic`."""
+    rows = evidence[evidence["study_name"] == THOMAS]
+    subgroup = rows["population"].str.startswith("pancreatic NEN subgroup")
+    assert set(rows.loc[subgroup, "tumour_site"]) == {"pancreatic"}
+    assert set(rows.loc[~subgroup, "tumour_site"]) == {"mixed"}
+    assert {"primary-011", "primary-044", "primary-045", "primary-046"} <= set(
+        rows.index[~subgroup]
+    )
+
+
+def test_every_row_has_a_tumour_site(evidence):
+    assert evidence["tumour_site"].notna().all()
+    assert evidence.loc["lu2025-058", "tumour_site"] == "midgut"
+    assert (evidence.loc[evidence["source"] == "xue2025", "tumour_site"] == "gep_mixed").all()
+
+
+def test_cabinet_cohorts_have_their_sites(evidence):
+    assert evidence.loc["primary-035", "tumour_site"] == "pancreatic"
+    assert evidence.loc["primary-036", "tumour_site"] == "extrapancreatic"
+
+
+def test_identifiers_not_seen_are_gone(evidence):
+    """PMIDs never seen on a page of the publication are left empty and the note says so."""
+    for evidence_id in (
+        "primary-021",
+        "primary-022",
+        "primary-028",
+        "primary-029",
+        "primary-030",
+        "primary-031",
+    ):
+        row = evidence.loc[evidence_id]
+        assert row.pmid == "", evidence_id
+        assert "PMID" in row.note, evidence_id
+
+
+def test_issue_fixes(evidence):
+    assert "median" in evidence.loc["primary-004", "note"]
+    assert "1.3 years" in evidence.loc["primary-004", "note"]
+    assert "derived" not in evidence.loc["primary-027", "note"]
+    assert "subset" in evidence.loc["primary-001", "note"]
+    assert "cut off" not in evidence.loc["primary-043", "note"]
+    assert "Ki-67 >55% subgroup; the rest was cut off" not in evidence.loc["primary-018", "note"]
+    row = evidence.loc["lu2025-023"]
+    assert row.agreement == "partly_agrees"
+    assert "89" in row.agreement_note and "34" in row.agreement_note
+    soulen = evidence.loc["lu2025-039"]
+    assert soulen.agreement == "agrees" and evidence.loc["primary-072", "checks_evidence_id"] == (
+        "lu2025-039"
+    )
+
+
+# --- every number in a primary row's note stands in a row, or the note says why not ------------
+
+NOT_A_ROW = re.compile(
+    r"Not (?:a row|rows) of (?:its|their) own:[^.]*(?:\.[0-9][^.]*)*\.?", re.IGNORECASE
+)
+IDENTIFIERS = [
+    r"\b(?:lu2025|xue2025|primary)-\d{3}\b",  # evidence ids
+    r"10\.\d{4,9}/\S+",  # DOIs
+    r"\d+;\d+",  # volume;issue
+    r"\b\d+:\d+",  # allocation ratios
+    r"95% CI",
+    r"PMID \d+",
+    r"\bLBA\s?\d+",
+    r"\b(?:19|20)\d\d\b",  # years
+    r"suppl \d+",
+    r"\bref \d+",
+    r"Ki-67",
+    r"\b\d+Lu\b|\b90Y\b",
+    r"\bRECIST \d\.\d",
+    r"\bgrade \d(?:-\d)?",
+    r"\bG\d\b",
+    r"\d+ mg\b",
+    r"\b\d+-month\b|\b\d+-year\b",
+]
+NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)?")
+
+
+def _numbers_in(text: str) -> list[float]:
+    text = NOT_A_ROW.sub(" ", text)
+    for pattern in IDENTIFIERS:
+        text = re.sub(pattern, " ", text)
+    return [float(m.replace(",", "")) for m in NUMBER.findall(text)]
+
+
+FIGURE_COLUMNS = [
+    *NUMBER_FIELDS,
+    "ki67_min",
+    "ki67_max",
+    "n_patients",
+    "hr",
+    "hr_ci_low",
+    "hr_ci_high",
+    "ci_low",
+    "ci_high",
+]
+
+
+def test_every_number_in_a_primary_note_stands_in_a_row(evidence):
+    primary = evidence[evidence["source"] == "primary"]
+    missing = []
+    for evidence_id, row in primary.iterrows():
+        same_study = primary[primary["study_name"] == row.study_name]
+        known = set(same_study[FIGURE_COLUMNS].stack().astype(float))
+        known |= {float(p.lstrip("<>=≤≥ ")) for p in same_study["p_value"] if p}
+        for column in ("population", "outcome_detail", "arm", "timepoint"):
+            known |= {float(n) for text in same_study[column] for n in NUMBER.findall(text)}
+        for number in _numbers_in(row.note):
+            if number not in known:
+                missing.append((evidence_id, number))
+    assert missing == [], "numbers in notes that no row of the study holds (or explains)"
