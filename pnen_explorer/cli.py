@@ -1,4 +1,5 @@
-"""Command line: ``pnen-explorer validate FILE`` and ``pnen-explorer dashboard``.
+"""Command line: ``pnen-explorer validate FILE``, ``pnen-explorer diff OLD NEW`` and
+``pnen-explorer dashboard``.
 
 Every failure is a message and an exit code, never a Python traceback.
 """
@@ -37,6 +38,24 @@ def validate(path: str, kind: str | None, references: str | None, therapies: str
         print(exc)
         return 1
     print(f"ok: {len(frame)} rows ({kind}, data contract {data.data_version()})")
+    return 0
+
+
+def diff(old: str, new: str, fmt: str, old_version: str, new_version: str) -> int:
+    """Print what changed between two evidence tables; exit code 0, or 1 if a file is unusable."""
+    from pnen_explorer import release
+
+    try:
+        result = release.diff_tables(old, new)
+    except release.ReleaseError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    if fmt == "csv":
+        sys.stdout.write(release.format_csv(result))
+    elif fmt == "markdown":
+        sys.stdout.write(release.format_markdown(result, old_version, new_version))
+    else:
+        sys.stdout.write(release.format_text(result))
     return 0
 
 
@@ -82,6 +101,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--references", help="references.csv that ref_nos must resolve in")
     check.add_argument("--therapies", help="therapies.csv that therapy names must resolve in")
+    compare = sub.add_parser(
+        "diff", help="list the rows and cells that differ between two evidence tables"
+    )
+    compare.add_argument("old", help="the earlier evidence CSV")
+    compare.add_argument("new", help="the later evidence CSV")
+    form = compare.add_mutually_exclusive_group()
+    form.add_argument(
+        "--csv",
+        dest="format",
+        action="store_const",
+        const="csv",
+        help="one line per changed cell: change, evidence_id, column, old, new",
+    )
+    form.add_argument(
+        "--markdown",
+        dest="format",
+        action="store_const",
+        const="markdown",
+        help="Markdown, as in data/CHANGES.md",
+    )
+    compare.add_argument("--old-version", default="", help="data version of OLD (Markdown title)")
+    compare.add_argument("--new-version", default="", help="data version of NEW (Markdown title)")
     serve = sub.add_parser("dashboard", help="start the Voila dashboard on 127.0.0.1")
     serve.add_argument("--port", type=int, default=8866)
     serve.add_argument("--open", action="store_true", help="open a browser tab")
@@ -93,6 +134,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "validate":
             return validate(args.file, args.kind, args.references, args.therapies)
+        if args.command == "diff":
+            return diff(
+                args.old, args.new, args.format or "text", args.old_version, args.new_version
+            )
         return dashboard(args.port, args.open)
     except Exception as exc:  # the promise: a message, never a traceback
         print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
