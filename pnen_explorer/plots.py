@@ -217,6 +217,7 @@ OPTIONAL_COLUMNS = (
     "match",
     "why",
     "unknown",
+    "tumour_site",
 )
 """Columns used where present: primary-publication fields and what match_evidence() adds."""
 
@@ -572,7 +573,7 @@ def _hover(row: dict) -> str:
         head,
         _wrap(figure),
         _wrap(row["statement"]),
-        "Population: " + _wrap(row["population"]),
+        "Population: " + _wrap(row["population"] + _site_words(row["tumour_site"])),
         f"{design} · " + (f"n = {_num(n)}" if not _missing(n) else "n not stated"),
         "Source: " + _wrap(row["citation"]),
     ]
@@ -587,6 +588,24 @@ def _hover(row: dict) -> str:
         open_fields = ", ".join(str(f) for f in row["unknown"])
         lines.append(f"<i>Depends on what this profile leaves open: {_esc(open_fields)}</i>")
     return "<br>".join(lines)
+
+
+TUMOUR_SITE_WORDS = {
+    "pancreatic": "pancreatic primaries",
+    "gep_mixed": "gastroenteropancreatic primaries, pancreas among them",
+    "mixed": "mixed primary sites, not only gastroenteropancreatic",
+    "midgut": "midgut primaries, not pancreatic",
+    "extrapancreatic": "primaries outside the pancreas",
+    "all_nen": "all primary sites (registry)",
+    "not_stated": "primary site not stated",
+}
+"""How the hover text names the population's tumour site (the contract's ``tumour_site``)."""
+
+
+def _site_words(site: str) -> str:
+    """' [tumour site: midgut primaries, not pancreatic]', or '' when the table has no site."""
+    words = TUMOUR_SITE_WORDS.get(site)
+    return f" [tumour site: {words}]" if words else ""
 
 
 def _therapy_label(row: dict) -> str:

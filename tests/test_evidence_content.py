@@ -560,3 +560,15 @@ def test_every_number_in_a_primary_note_stands_in_a_row(evidence):
             if number not in known:
                 missing.append((evidence_id, number))
     assert missing == [], "numbers in notes that no row of the study holds (or explains)"
+
+
+def test_hover_text_names_the_tumour_site(evidence):
+    """The plots' hover text says which primary site a figure's population had."""
+    from pnen_explorer import plots
+
+    fig = plots.outcome_ranges(evidence.reset_index(drop=True), "PFS").figure
+    hovers = [h.replace("<br>", " ") for trace in fig.data for h in (trace.hovertext or ()) if h]
+    assert any("tumour site: midgut primaries, not pancreatic" in h for h in hovers)  # NETTER-1
+    assert any("tumour site: primaries outside the pancreas" in h for h in hovers)  # SANET-ep
+    ttp = plots.outcome_ranges(evidence.reset_index(drop=True), "TTP").figure
+    assert "Time to tumour progression" in ttp.layout.title.text
