@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -30,9 +31,95 @@ CHROMIUM_ARGS = [
 
 
 def free_port() -> int:
+    """A port that was free a moment ago. Another process may take it before a server binds it:
+    start servers with ``start_server``, which cannot lose that race."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def listening_ports(pid: int) -> set[int]:
+    """The TCP ports that process ``pid`` itself listens on (read from Linux's /proc)."""
+    inodes = set()
+    try:
+        descriptors = list(Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:
+        return set()
+    for fd in descriptors:
+        try:
+            target = os.readlink(fd)
+        except OSError:  # closed meanwhile
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[len("socket:[") : -1])
+    ports = set()
+    for table in ("tcp", "tcp6"):
+        try:
+            rows = Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            if fields[3] == "0A" and fields[9] in inodes:  # 0A: LISTEN
+                ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+    return ports
+
+
+def start_server(
+    command: Sequence[str],
+    *,
+    path: str = "/",
+    log: Path | None = None,
+    cwd: Path | None = None,
+    timeout: float = 90,
+) -> tuple[subprocess.Popen, str]:
+    """Start an HTTP server on 127.0.0.1 and return it with its URL once that answers.
+
+    ``command`` holds ``{port}`` where the port goes. The server is given port 0, so the
+    operating system picks a free port when the server binds it (nothing can take it between
+    choosing and binding, as it can after ``free_port``), and the port is read from the
+    sockets the process listens on. Where /proc cannot tell (not Linux), a port from
+    ``free_port`` is used, and the server is started again on a new port if it exits early
+    (another process took the port first). Stop the server with ``stop``.
+    """
+    linux = Path("/proc/self/net/tcp").exists()
+    for _attempt in range(1 if linux else 5):
+        port = 0 if linux else free_port()
+        out = open(log, "a") if log else subprocess.DEVNULL  # noqa: SIM115 (closed below)
+        try:
+            process = subprocess.Popen(
+                [part.replace("{port}", str(port)) for part in command],
+                cwd=cwd,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        finally:
+            if log:
+                out.close()
+        deadline = time.monotonic() + timeout
+        while linux and not port:
+            ports = listening_ports(process.pid)
+            if ports:
+                port = min(ports)
+            elif process.poll() is not None:
+                raise RuntimeError(f"the server exited early with code {process.returncode}")
+            elif time.monotonic() > deadline:
+                stop(process)
+                raise TimeoutError(f"{command[0]} listened on no port within {timeout} s")
+            else:
+                time.sleep(0.1)
+        url = f"http://127.0.0.1:{port}{path}"
+        try:
+            wait_for_http(url, process, max(1.0, deadline - time.monotonic()))
+        except RuntimeError:
+            if linux:
+                raise
+            continue  # the port was taken before the server bound it: try another
+        except BaseException:
+            stop(process)
+            raise
+        return process, url
+    raise RuntimeError(f"{command[0]} could not bind a port in 5 attempts")
 
 
 def wait_for_http(url: str, process: subprocess.Popen, timeout: float = 90) -> None:
@@ -114,17 +201,10 @@ def artifacts() -> Path:
 @pytest.fixture(scope="session")
 def dashboard_url(tmp_path_factory):
     """The dashboard served by `pnen-explorer dashboard`, exactly as `make dashboard` runs it."""
-    port = free_port()
     log = tmp_path_factory.mktemp("voila") / "voila.log"
-    with open(log, "w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "pnen_explorer.cli", "dashboard", "--port", str(port)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}/"
+    command = [sys.executable, "-m", "pnen_explorer.cli", "dashboard", "--port", "{port}"]
+    process, url = start_server(command, log=log)
     try:
-        wait_for_http(url, process)
         yield url
     finally:
         stop(process)
