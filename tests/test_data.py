@@ -287,3 +287,32 @@ def test_optional_columns_may_be_left_out(tmp_path):
     write_rows(path, keep, review)
     mine = load_evidence(path)
     assert len(mine) == 5 and list(mine.columns) == list(load_evidence().columns)
+
+
+# --- data version and the counts in data/README.md ------------------------------------------------
+
+
+def test_readme_counts_are_generated_from_the_data():
+    from pnen_explorer import data, release
+
+    readme = (DATA / "README.md").read_text(encoding="utf-8")
+    start = readme.index(release.COUNTS_START)
+    end = readme.index(release.COUNTS_END) + len(release.COUNTS_END)
+    expected = release.readme_counts(DATA / "evidence.csv", data.data_version())
+    assert readme[start:end] == expected, "regenerate the Counts section (data/README.md)"
+
+
+def test_readme_and_citation_carry_the_data_version():
+    from pnen_explorer import data
+
+    version = data.data_version()
+    assert version == "0.2.0"
+    readme = (DATA / "README.md").read_text(encoding="utf-8")
+    assert f"Version {version}" in readme
+    citation = (DATA.parent / "CITATION.cff").read_text(encoding="utf-8")
+    assert f"\nversion: {version}\n" in citation
+
+
+def test_readme_names_no_stale_counts():
+    readme = (DATA / "README.md").read_text(encoding="utf-8")
+    assert "91 rows" not in readme and "primary-018 to primary-043" not in readme
