@@ -29,69 +29,11 @@ SHARED_PATH = "pnen-explorer/static/plotly-cartesian.min.js"
 """Where the wheel installs the bundle, under ``share/jupyter/labextensions/``: Voila serves it
 at ``voila/labextensions/…``, JupyterLab at ``lab/extensions/…`` (the page says which)."""
 
-_VIEW_ESM = """
-const KEY = Symbol.for("pnen-explorer.plotly");
-const CONFIG = { displaylogo: false };
-
-// plotly.js once per page: the bundle sets window.Plotly, which is put back as it was (a page
-// may have its own plotly.js), and every view shares the one it loaded.
-function plotly() {
-  if (!globalThis[KEY]) {
-    const page = document.getElementById("jupyter-config-data");
-    const config = JSON.parse(page ? page.textContent : "{}");
-    const base = config.fullLabextensionsUrl || "/voila/labextensions";
-    const url = new URL(`${base}/%s`, document.baseURI).href;
-    const before = globalThis.Plotly;
-    globalThis[KEY] = import(url).then(() => {
-      const Plotly = globalThis.Plotly;
-      if (before === undefined) delete globalThis.Plotly;
-      else globalThis.Plotly = before;
-      return Plotly;
-    });
-  }
-  return globalThis[KEY];
-}
-
-export default {
-  async render({ model, el }) {
-    el.classList.add("pnen-plot");
-    let Plotly;
-    try {
-      Plotly = await plotly();
-    } catch {
-      el.textContent = "The plotting library did not load; please reload the page.";
-      return;
-    }
-    const draw = () => {
-      const figure = model.get("figure");
-      if (!figure.layout) return; // nothing yet: its tab has not been opened
-      return Plotly.react(el, figure.data || [], figure.layout, CONFIG);
-    };
-    await draw();
-    model.on("change:figure", draw);
-    // A figure drawn in a hidden tab gets plotly's default width: fit it to the page once
-    // shown, and again whenever the page's width changes.
-    const fit = new ResizeObserver(() => {
-      const width = el.clientWidth;
-      if (width > 0 && el._fullLayout && Math.abs(el._fullLayout.width - width) > 1) {
-        Plotly.relayout(el, { width });
-      }
-    });
-    fit.observe(el);
-    return () => {
-      fit.disconnect();
-      model.off("change:figure", draw);
-      Plotly.purge(el);
-    };
-  },
-};
-""".replace("%s", SHARED_PATH)
-
 
 class PlotView(anywidget.AnyWidget):
     """One figure, redrawn in place when ``show`` gets a new one."""
 
-    _esm = _VIEW_ESM
+    _esm = Path(__file__).parent / "static" / "plot_view.js"
     figure = traitlets.Dict().tag(sync=True)
 
     def show(self, figure: go.Figure) -> None:

@@ -38,6 +38,7 @@ class ProfileError(PnenError, ValueError):
 
     def __init__(self, field: str, message: str):
         self.field = field
+        self.reason = message
         super().__init__(f"{field}: {message}")
 
 

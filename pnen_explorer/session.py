@@ -69,6 +69,7 @@ class Session(traitlets.HasTraits):
     case_name = traitlets.Unicode("", help="the teaching case shown; '' once it is changed")
     user_rows = traitlets.Instance(pd.DataFrame, allow_none=True)
     notices = traitlets.List(traitlets.Unicode(), help="what a link or an action set aside")
+    revision = traitlets.Int(0, help="counts actions: one per change, however many inputs")
 
     _DEPENDS: ClassVar[dict[str, frozenset[str]]] = {
         "evidence": frozenset({"user_rows"}),
@@ -86,17 +87,36 @@ class Session(traitlets.HasTraits):
         self.references = load_references()
         self._cache: dict[str, Any] = {}
         self._applying = False
+        self._pending: set[str] = set()
+        self.changes: frozenset[str] = frozenset()
+        """The inputs the last action changed (read it when ``revision`` changes)."""
         super().__init__(**inputs)
 
     # --- derived values, cached until an input they depend on changes -------------------------
 
     @traitlets.observe(traitlets.All)
     def _forget(self, change: dict) -> None:
-        for name, inputs in self._DEPENDS.items():
-            if change["name"] in inputs:
-                self._cache.pop(name, None)
-        if change["name"] == "profile" and not self._applying:
-            self.case_name = ""  # the teaching case was changed: it is a case of its own
+        name = change["name"]
+        if name == "revision":
+            return
+        for derived, inputs in self._DEPENDS.items():
+            if name in inputs:
+                self._cache.pop(derived, None)
+        self._pending.add(name)
+        if self._applying:
+            return
+        if name == "profile" and self.case_name:
+            self._applying = True  # the teaching case was changed: it is a case of its own
+            try:
+                self.case_name = ""
+            finally:
+                self._applying = False
+        self._bump()
+
+    def _bump(self) -> None:
+        """One action is complete: say which inputs it changed, then count it."""
+        self.changes, self._pending = frozenset(self._pending), set()
+        self.revision += 1
 
     def _cached(self, name: str, compute: Callable[[], Any]) -> Any:
         if name not in self._cache:
@@ -172,6 +192,7 @@ class Session(traitlets.HasTraits):
                 self.notices = list(case.notices)
         finally:
             self._applying = False
+        self._bump()
 
     def apply_query(self, query: str) -> list[str]:
         """Open the case a link asks for; return the notices about values it set aside.

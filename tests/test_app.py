@@ -1,11 +1,15 @@
-"""The explorer's wiring, without a browser: every control does something, nothing raises."""
+"""The explorer's wiring, without a browser: every control reaches the session and back."""
 
 from __future__ import annotations
+
+import logging
 
 import pytest
 
 from pnen_explorer import Profile
-from pnen_explorer.app import CASE_PRESETS, Explorer, build_explorer
+from pnen_explorer.app import Explorer, build_explorer
+from pnen_explorer.cases import TEACHING_CASES
+from pnen_explorer.vocabulary import TABS
 
 
 @pytest.fixture
@@ -13,54 +17,113 @@ def explorer() -> Explorer:
     return Explorer()
 
 
-def beyond_review_rows(explorer: Explorer) -> int:
-    matched = explorer.matched
-    return int(((matched["source"] == "primary") & (matched["in_review"] == "no")).sum())
+def select(explorer: Explorer, key: str) -> None:
+    explorer.tabs.selected_index = list(explorer.views).index(key)
 
 
-def test_build_explorer_returns_a_widget_without_displaying_it():
+def test_build_explorer_shows_the_profile_it_is_given():
     root = build_explorer(profile=Profile(ki67=30))
-    assert root.__class__.__name__ == "VBox"
+    html = [w.value for w in root.children if hasattr(w, "value")]
+    assert any("pnen-root" in v or "<style>" in v for v in html)
+    explorer = Explorer(profile=Profile(ki67=30))
+    assert explorer.form.grade.value.endswith("G3</b></div>")
 
 
-@pytest.mark.parametrize("preset", [p for p in CASE_PRESETS if p != "Custom"])
-def test_every_teaching_case_opens(explorer, preset):
-    explorer.preset.value = preset
-    assert explorer.notice.value == ""
-    for index in range(len(explorer.TABS)):
-        explorer.tabs.selected_index = index
-    assert explorer.notice.value == ""
-    assert explorer.preset.value == preset
+def test_tab_titles_come_from_the_vocabulary(explorer):
+    assert list(explorer.tabs.titles) == list(TABS.values())
+
+
+@pytest.mark.parametrize("case", list(TEACHING_CASES))
+def test_every_teaching_case_opens_and_draws_every_tab(explorer, case):
+    explorer.form.case.value = case
+    assert explorer.session.case_name == case
+    for key in explorer.views:
+        select(explorer, key)
+        assert explorer.session.tab == key
+    assert explorer.errors == [] and "pnen-error" not in explorer.notice.value
+    assert explorer.views["treatments"].widget.value.count("pnen-therapy") == 17
+    assert explorer.views["outcomes"].plot.figure["data"]
+
+
+def test_a_hidden_tab_is_drawn_when_opened_and_not_before(explorer):
+    select(explorer, "map")
+    explorer.form.controls["ki67"].value = 40.0
+    comparisons = explorer.views["comparisons"]
+    assert "comparisons" in explorer._stale
+    before = comparisons.forest.figure
+    select(explorer, "comparisons")
+    assert "comparisons" not in explorer._stale
+    assert comparisons.forest.figure is not before
 
 
 def test_trials_beyond_the_review_are_off_by_default_and_can_be_shown(explorer):
-    assert beyond_review_rows(explorer) == 0
-    explorer.tabs.selected_index = 2
-    before = explorer.forest_plot.figure
+    select(explorer, "evidence")
+    count = explorer.views["evidence"].count
+    before = count.value
     explorer.beyond_review.value = True
-    assert beyond_review_rows(explorer) > 10
-    after = explorer.forest_plot.figure
-    assert len(after["data"]) > len(before["data"]) or after != before
+    assert explorer.session.beyond_review
+    assert count.value != before
+    shown = int(count.value.split(">")[1].split(" ")[0])
+    assert shown == len(explorer.session.evidence_rows) > int(before.split(">")[1].split(" ")[0])
 
 
-def test_a_mistyped_number_is_a_message_not_a_traceback(explorer):
-    explorer.controls["age"].value = "fifty"
-    assert "age" in explorer.notice.value and "pnen-error" in explorer.notice.value
-    explorer.controls["age"].value = "50"
-    assert explorer.profile.age == 50 and "pnen-error" not in explorer.notice.value
+def test_a_mistyped_number_is_a_message_and_keeps_the_previous_value(explorer):
+    explorer.form.controls["age"].value = "50"
+    explorer.form.controls["age"].value = "fifty"
+    assert "Age (years)" in explorer.notice.value and "pnen-error" in explorer.notice.value
+    assert explorer.form.controls["age"].value == "50" and explorer.session.profile.age == 50
+    explorer.form.controls["age"].value = "51"
+    assert explorer.session.profile.age == 51 and "pnen-error" not in explorer.notice.value
 
 
-def test_a_failing_callback_shows_a_short_message(explorer, monkeypatch):
+def test_a_failing_callback_is_logged_and_shows_a_short_message(explorer, monkeypatch, caplog):
     def broken(*_args, **_kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("pnen_explorer.app.plots.outcome_ranges", broken)
-    explorer.outcome.value = "OS"
+    monkeypatch.setattr("pnen_explorer.views.tabs.plots.outcome_ranges", broken)
+    with caplog.at_level(logging.ERROR, logger="pnen_explorer.app"):
+        explorer.views["outcomes"].outcome.value = "OS"
     assert "Something went wrong (RuntimeError)" in explorer.notice.value
     assert "boom" not in explorer.notice.value
+    assert "boom" in caplog.text and "Traceback" in caplog.text
 
 
 def test_comparisons_tab_lists_review_figures_beside_primary_ones(explorer):
-    explorer.tabs.selected_index = 2
-    table = explorer.comparison_table.value
+    select(explorer, "comparisons")
+    table = explorer.views["comparisons"].table.value
     assert "subgroup only" in table and "Thomas 2020" in table
+
+
+def test_presenter_mode_marks_the_page_and_enlarges_plot_text(explorer):
+    explorer.presenter.value = True
+    assert "pnen-presenter" in explorer.root._dom_classes
+    assert explorer.views["outcomes"].plot.figure["layout"]["font"]["size"] == 20
+    assert "presenter=yes" in explorer.share.value
+
+
+def test_the_case_link_follows_the_open_tab(explorer):
+    select(explorer, "references")
+    assert "tab=references" in explorer.share.value
+
+
+def test_a_link_opens_its_tab_outcome_and_case(explorer):
+    explorer.open_query("?ki67=30&liver_type=III&outcome=OS&tab=evidence")
+    assert explorer.tabs.selected_index == list(explorer.views).index("evidence")
+    assert explorer.views["outcomes"].outcome.value == "OS"
+    assert "G3" in explorer.form.grade.value
+    assert explorer.form.case.value == "Custom"
+
+
+def test_downloads_are_built_only_when_asked_for(explorer, monkeypatch):
+    calls: list[int] = []
+    monkeypatch.setattr(
+        "pnen_explorer.views.tabs.evidence_csv", lambda *a, **k: calls.append(1) or "x\r\n"
+    )
+    select(explorer, "evidence")
+    explorer.form.controls["ki67"].value = 12.0
+    assert calls == []
+    sent: list[dict] = []
+    button = explorer.views["evidence"].widget.children[3].children[0]
+    monkeypatch.setattr(button, "send", lambda content, *a, **k: sent.append(content))
+    button._on_message(button, {"kind": "build"}, None)
+    assert calls == [1] and sent == [{"kind": "file", "text": "x\r\n"}]

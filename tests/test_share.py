@@ -8,17 +8,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pnen_explorer.app import Explorer, esc
+from pnen_explorer.app import Explorer
+from pnen_explorer.cases import TEACHING_CASES
 from pnen_explorer.profile import Profile
 from pnen_explorer.share import (
     MAX_NOTICES,
     MAX_QUERY_LENGTH,
     MAX_VALUE_LENGTH,
-    OUTCOMES,
     Case,
     case_query,
     parse_query,
 )
+from pnen_explorer.views.html import esc
+from pnen_explorer.vocabulary import CORE_OUTCOMES as OUTCOMES
+from pnen_explorer.vocabulary import TABS
 from tests.test_profile import profiles
 
 FIELDS = list(Profile().__dataclass_fields__)
@@ -34,10 +37,32 @@ def assert_valid_case(case: Case) -> None:
 
 
 @settings(max_examples=150, deadline=None)
-@given(profile=profiles, outcome=st.sampled_from(OUTCOMES))
-def test_a_case_link_reopens_the_same_case(profile, outcome):
-    case = parse_query(case_query(profile, outcome))
-    assert (case.profile, case.outcome, case.notices) == (profile, outcome, ())
+@given(
+    profile=profiles,
+    outcome=st.sampled_from(OUTCOMES),
+    tab=st.sampled_from(list(TABS)),
+    presenter=st.booleans(),
+    beyond_review=st.booleans(),
+)
+def test_a_case_link_reopens_the_same_case_and_view(
+    profile, outcome, tab, presenter, beyond_review
+):
+    case = Case(profile, outcome, tab=tab, presenter=presenter, beyond_review=beyond_review)
+    assert parse_query(case_query(case)) == case
+
+
+@pytest.mark.parametrize("name", list(TEACHING_CASES))
+def test_a_teaching_case_link_reopens_the_case_by_name(name):
+    case = parse_query("case=" + quote(name))
+    assert case.case_name == name and case.notices == ()
+    assert parse_query(case_query(case)) == case
+
+
+def test_a_teaching_case_changed_by_the_link_is_a_case_of_its_own():
+    name = next(iter(TEACHING_CASES))
+    case = parse_query(f"case={quote(name)}&ki67=60")
+    assert case.case_name == "" and case.profile.ki67 == 60
+    assert case.profile.liver_type == TEACHING_CASES[name]["liver_type"]
 
 
 @settings(max_examples=300, deadline=None)
@@ -93,6 +118,14 @@ def test_a_bad_value_is_dropped_with_a_notice_naming_its_field(key, value):
         ("age=-3", "age"),
         ("functional=maybe", "functional"),
         ("outcome=QALY", "outcome"),
+        ("tab=settings", "tab"),
+        ("presenter=maybe", "presenter"),
+        ("case=Nobody", "teaching case"),
+        ("age=1e308", "from 0 to 120"),
+        ("liver_lesions=1e300", "from 0 to 200"),
+        ("mitoses_per_10hpf=1e308", "from 0 to 500"),
+        ("liver_type=%C4%B1%C4%B1%C4%B1", "liver_type"),  # dotless i: 'ııı' is not 'III'
+        ("differentiation=we%C4%B0l", "differentiation"),
         ("dose=5", "dose"),
         ("ki67=" + "9" * (MAX_VALUE_LENGTH + 1), "longer than"),
         ("k" * (MAX_VALUE_LENGTH + 1) + "=1", "longer than"),
@@ -137,7 +170,7 @@ def test_a_junk_link_gives_a_short_list_of_notices():
 def test_link_text_is_only_ever_shown_escaped(key, value):
     query = f"{quote(key)}={quote(value)}&outcome={quote(value)}"
     case = parse_query(query)
-    for shown in (*map(esc, case.notices), esc(case_query(case.profile, case.outcome))):
+    for shown in (*map(esc, case.notices), esc(case_query(case))):
         assert "<" not in shown and ">" not in shown and '"' not in shown
 
 
@@ -168,7 +201,7 @@ def explorer() -> Explorer:
 @pytest.mark.parametrize("query", HOSTILE, ids=range(len(HOSTILE)))
 def test_hostile_links_show_as_text_and_never_as_markup(explorer, query):
     explorer.open_query(query)  # raising here fails the test
-    shown = explorer.notice.value + explorer.share.value + explorer.grade_badge.value
+    shown = explorer.notice.value + explorer.share.value + explorer.form.grade.value
     assert not any(tag in shown for tag in MARKUP)
     assert "<b>" not in explorer.notice.value
     assert "pnen-notice" in explorer.notice.value  # the app says what it ignored ...
