@@ -81,7 +81,7 @@ class Explorer:
             layout=widgets.Layout(width="100%"),
         )
         self.root.add_class("pnen-root")
-        _share_plain_layouts(self.root)
+        _share_plain_models(self.root)
         self._stale = set(self.views)
         self.tabs.selected_index = list(self.views).index(self.session.tab)
         self.tabs.observe(self.guard(self._on_tab), names="selected_index")
@@ -139,23 +139,34 @@ class Explorer:
             self.views[visible].render()
 
 
-def _share_plain_layouts(root: widgets.Widget) -> None:
-    """Give every widget without layout settings one shared Layout model.
+def _share_plain_models(root: widgets.Widget) -> None:
+    """Give every widget whose layout or style has only default settings one shared model.
 
     Each widget model costs the page a round trip to the kernel when it opens; a default
-    Layout per widget was most of them.
+    Layout and style per widget were most of them.
     """
-    plain = widgets.Layout()
+    shared: dict[type, widgets.Widget] = {}
+
+    def plain(model: widgets.Widget) -> widgets.Widget | None:
+        kind = type(model)
+        if kind not in shared:
+            shared[kind] = kind()
+        fresh = shared[kind]
+        keys = [k for k in model.keys if not k.startswith("_")]
+        if fresh is model or any(getattr(model, k) != getattr(fresh, k) for k in keys):
+            return None
+        return fresh
+
     stack = [root]
     while stack:
         widget = stack.pop()
         stack.extend(getattr(widget, "children", ()))
-        layout = widget.layout
-        if layout is not plain and not any(
-            layout.trait_values()[k] for k in layout.keys if not k.startswith("_")
-        ):
-            widget.layout = plain
-            layout.close()
+        for name in ("layout", "style"):
+            model = getattr(widget, name, None)
+            replacement = plain(model) if model is not None else None
+            if replacement is not None:
+                setattr(widget, name, replacement)
+                model.close()
 
 
 def build_explorer(

@@ -80,6 +80,7 @@ def dashboard(port: int, open_browser: bool) -> int:
         "dashboard.ipynb",
         f"--port={port}",
         "--Voila.ip=127.0.0.1",
+        "--Voila.port_retries=0",  # a taken port is an error, not another address
         f"--Voila.open_browser={open_browser}",
     ]
     print(f"Serving the dashboard on http://127.0.0.1:{port}/ (Ctrl+C to stop)", flush=True)

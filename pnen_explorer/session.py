@@ -197,12 +197,12 @@ class Session(traitlets.HasTraits):
     def apply_query(self, query: str) -> list[str]:
         """Open the case a link asks for; return the notices about values it set aside.
 
-        Fields the link does not name keep the case already shown; an empty link changes
-        nothing.
+        A link names its whole case: fields it does not name (or names with a refused value)
+        are unknown. An empty link changes nothing.
         """
         if not query.strip("?"):
             return []
-        case = parse_query(query, default=self.profile)
+        case = parse_query(query)
         self.apply_case(case)
         return list(case.notices)
 

@@ -72,6 +72,7 @@ def start_server(
     log: Path | None = None,
     cwd: Path | None = None,
     timeout: float = 90,
+    port_zero: bool = True,
 ) -> tuple[subprocess.Popen, str]:
     """Start an HTTP server on 127.0.0.1 and return it with its URL once that answers.
 
@@ -81,8 +82,11 @@ def start_server(
     sockets the process listens on. Where /proc cannot tell (not Linux), a port from
     ``free_port`` is used, and the server is started again on a new port if it exits early
     (another process took the port first). Stop the server with ``stop``.
+
+    With ``port_zero=False`` the server is always given a real port (Voila tells its
+    preheated kernels the port it was configured with, and port 0 is no address for them).
     """
-    linux = Path("/proc/self/net/tcp").exists()
+    linux = port_zero and Path("/proc/self/net/tcp").exists()
     for _attempt in range(1 if linux else 5):
         port = 0 if linux else free_port()
         out = open(log, "a") if log else subprocess.DEVNULL  # noqa: SIM115 (closed below)
@@ -203,7 +207,7 @@ def dashboard_url(tmp_path_factory):
     """The dashboard served by `pnen-explorer dashboard`, exactly as `make dashboard` runs it."""
     log = tmp_path_factory.mktemp("voila") / "voila.log"
     command = [sys.executable, "-m", "pnen_explorer.cli", "dashboard", "--port", "{port}"]
-    process, url = start_server(command, log=log)
+    process, url = start_server(command, log=log, port_zero=False)
     try:
         yield url
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import pytest
 
@@ -56,15 +57,17 @@ def test_a_hidden_tab_is_drawn_when_opened_and_not_before(explorer):
     assert comparisons.forest.figure is not before
 
 
+def shown_rows(explorer: Explorer) -> int:
+    """The row count the Evidence tab states."""
+    return int(re.search(r"(\d+) rows\.", explorer.views["evidence"].table.value).group(1))
+
+
 def test_trials_beyond_the_review_are_off_by_default_and_can_be_shown(explorer):
     select(explorer, "evidence")
-    count = explorer.views["evidence"].count
-    before = count.value
+    before = shown_rows(explorer)
     explorer.beyond_review.value = True
     assert explorer.session.beyond_review
-    assert count.value != before
-    shown = int(count.value.split(">")[1].split(" ")[0])
-    assert shown == len(explorer.session.evidence_rows) > int(before.split(">")[1].split(" ")[0])
+    assert shown_rows(explorer) == len(explorer.session.evidence_rows) > before
 
 
 def test_a_mistyped_number_is_a_message_and_keeps_the_previous_value(explorer):
@@ -123,7 +126,7 @@ def test_downloads_are_built_only_when_asked_for(explorer, monkeypatch):
     explorer.form.controls["ki67"].value = 12.0
     assert calls == []
     sent: list[dict] = []
-    button = explorer.views["evidence"].widget.children[3].children[0]
+    button = explorer.views["evidence"].downloads[0]
     monkeypatch.setattr(button, "send", lambda content, *a, **k: sent.append(content))
     button._on_message(button, {"kind": "build"}, None)
     assert calls == [1] and sent == [{"kind": "file", "text": "x\r\n"}]

@@ -138,10 +138,10 @@ def test_presenter_mode_and_the_view_travel_in_the_link(session):
     assert again.profile == session.profile and again.case_name == DEFAULT_CASE
 
 
-def test_a_bad_link_keeps_the_case_and_lists_what_it_ignored(session):
-    notices = session.apply_query("?ki67=250&tab=nowhere")
+def test_a_link_names_its_whole_case_and_lists_what_it_ignored(session):
+    notices = session.apply_query("?ki67=250&liver_type=III&tab=nowhere")
     assert len(notices) == 2 and session.notices == notices
-    assert session.profile.ki67 == 8 and session.tab == "outcomes"
+    assert session.profile == Profile(liver_type="III") and session.tab == "outcomes"
 
 
 def test_an_empty_link_changes_nothing(session):

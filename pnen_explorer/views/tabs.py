@@ -168,7 +168,7 @@ class EvidenceTab(TabView):
             "columns as the data contract) is checked and shown beside the curated rows; the "
             "curated data is never changed.</span>"
         )
-        downloads = [
+        self.downloads = [
             DownloadButton("Evidence table (CSV)", "pnen-evidence.csv", "text/csv", self._csv),
             DownloadButton(
                 "References (BibTeX)",
@@ -183,14 +183,13 @@ class EvidenceTab(TabView):
                 lambda: references_ris(self._cited()),
             ),
         ]
-        self.count, self.table = widgets.HTML(), widgets.HTML()
+        self.table = widgets.HTML()
         self.widget = widgets.VBox(
             [
                 widgets.HBox([self.therapy, self.sort_by]),
                 self.show_excluded,
                 widgets.HBox([self.upload, self.upload_report]),
-                widgets.HBox(downloads),
-                self.count,
+                widgets.HBox(self.downloads),
                 self.table,
             ]
         )
@@ -229,8 +228,10 @@ class EvidenceTab(TabView):
         self._therapy_options()
         frame = self.session.evidence_rows
         shown = frame.assign(figure=[figure_summary(row) for _, row in frame.iterrows()])
-        self.count.value = f"<p class='pnen-muted'>{len(frame)} rows.</p>"
-        self.table.value = html.table(shown[[c for c in EVIDENCE_COLUMNS if c in shown.columns]])
+        columns = [c for c in EVIDENCE_COLUMNS if c in shown.columns]
+        self.table.value = f"<p class='pnen-muted pnen-count'>{len(frame)} rows.</p>" + (
+            html.table(shown[columns])
+        )
 
 
 class MapTab(TabView):
