@@ -141,11 +141,11 @@ def test_any_file_name_is_only_a_label(curated, name):
     assert rows is None and {f.column for f in faults} == {"value"}
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(name=st.text(max_size=40).map(lambda s: s + ".csv"))
-def test_any_file_name_gives_rows_or_faults(curated, name):
+def test_any_file_name_of_a_valid_file_gives_its_rows(curated, name):
     rows, faults = read_user_evidence(own_file(), name, curated)
-    assert (rows is None) != (faults == [])
+    assert faults == [] and list(rows["evidence_id"]) == ["primary-900", "primary-901"]
 
 
 def test_ids_that_clash_with_the_curated_table_are_faults(curated):
