@@ -15,7 +15,7 @@ dashboard: setup
 	$(VENV)/bin/pnen-explorer dashboard --port $(PORT)
 
 test: setup-test chromium lint
-	$(PY) -m pytest tests
+	$(PY) -m pytest tests pnen_explorer
 	$(PY) -m pytest --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
 		$(filter-out notebooks/dashboard.ipynb,$(wildcard notebooks/*.ipynb))
 	$(PY) -m pytest --nbval-lax notebooks/dashboard.ipynb
