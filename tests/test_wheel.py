@@ -23,8 +23,6 @@ from packaging.utils import canonicalize_name
 
 from .conftest import ROOT
 
-pytestmark = pytest.mark.slow
-
 SERVER_STACK = ("voila", "jupyterlab", "ipywidgets", "ipykernel", "anywidget", "jupyter_server")
 
 
@@ -71,6 +69,19 @@ def link_distribution(dist: importlib.metadata.Distribution, site: Path) -> None
             target.symlink_to(origin / top)
 
 
+def test_the_library_imports_no_server_stack():
+    """The quick check of the same promise, in the test environment (which has them all)."""
+    script = (
+        "import sys, pnen_explorer as pe\n"
+        "pe.applicable_therapies(pe.Profile(ki67=8), pe.load_evidence())\n"
+        "import pnen_explorer.export, pnen_explorer.user_data, pnen_explorer.share\n"
+        f"print([m for m in {SERVER_STACK!r} if m in sys.modules])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+
+
 @pytest.fixture(scope="module")
 def lean(tmp_path_factory) -> dict:
     """A fresh venv with the wheel and only its core dependencies."""
@@ -111,6 +122,7 @@ def run(lean: dict, script: str) -> str:
     return done.stdout
 
 
+@pytest.mark.slow
 def test_the_core_requirements_leave_the_server_stack_to_the_dashboard_extra(lean):
     names = {canonicalize_name(r.name) for r in lean["requirements"]}
     assert {"pandas", "numpy", "plotly", "frictionless"} <= names
@@ -125,6 +137,7 @@ def test_the_core_requirements_leave_the_server_stack_to_the_dashboard_extra(lea
     assert check.returncode == 0, check.stdout + check.stderr
 
 
+@pytest.mark.slow
 def test_the_library_works_without_extras_and_imports_no_server(lean):
     script = (
         "import json, sys\n"
@@ -147,6 +160,7 @@ def test_the_library_works_without_extras_and_imports_no_server(lean):
     assert out["loaded"] == []
 
 
+@pytest.mark.slow
 def test_the_wheel_carries_the_data_the_plot_bundle_and_the_validator(lean):
     bundle = (
         lean["venv"] / "share/jupyter/labextensions/pnen-explorer/static/plotly-cartesian.min.js"
