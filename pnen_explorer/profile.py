@@ -63,6 +63,7 @@ class Profile:
     extrahepatic: bool | None = None
     resectable: bool | None = None
     sstr_positive: bool | None = None
+    progressive: bool | None = None
     primary_site: str | None = None
     primary_resected: bool | None = None
     liver_lesions: int | None = None

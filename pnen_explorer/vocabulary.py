@@ -237,6 +237,14 @@ FIELDS: Mapping[str, Field] = MappingProxyType(
                 help="somatostatin-receptor imaging",
             ),
             Field(
+                "progressive",
+                "flag",
+                "Progressing",
+                "progressive",
+                choices=YES_NO,
+                help="radiological progression: imaging shows the disease growing",
+            ),
+            Field(
                 "primary_site",
                 "choice",
                 "Primary site",

@@ -31,6 +31,7 @@ profiles = st.builds(
     extrahepatic=_maybe(st.booleans()),
     resectable=_maybe(st.booleans()),
     sstr_positive=_maybe(st.booleans()),
+    progressive=_maybe(st.booleans()),
     primary_site=_maybe(st.sampled_from(["head", "body_tail"])),
     primary_resected=_maybe(st.booleans()),
     liver_lesions=_maybe(st.integers(min_value=0, max_value=60)),
@@ -46,6 +47,8 @@ profiles = st.builds(
     liver_type=_maybe(st.sampled_from(["I", "II", "III"])),
     resectable=_maybe(st.booleans()),
     sstr_positive=_maybe(st.booleans()),
+    progressive=_maybe(st.booleans()),
+    prior_therapies=st.lists(st.sampled_from(list(THERAPIES)), max_size=2).map(tuple),
 )
 """Any valid profile; other test modules import it."""
 
@@ -107,6 +110,8 @@ def test_grade_follows_who_2022(fields, grade):
         ("extrahepatic", 0),
         ("resectable", "no"),
         ("sstr_positive", "positive"),
+        ("progressive", "unknown"),
+        ("progressive", 1),
         ("primary_site", "neck"),
         ("primary_resected", "yes"),
         ("liver_lesions", -1),
@@ -207,6 +212,7 @@ def test_from_mapping_reads_strings():
             "extrahepatic": "no",
             "resectable": "False",
             "sstr_positive": "1",
+            "progressive": "yes",
             "primary_site": "body_tail",
             "primary_resected": "0",
             "liver_lesions": "3",
@@ -227,6 +233,7 @@ def test_from_mapping_reads_strings():
         extrahepatic=False,
         resectable=False,
         sstr_positive=True,
+        progressive=True,
         primary_site="body_tail",
         primary_resected=False,
         liver_lesions=3,
