@@ -572,3 +572,26 @@ def test_hover_text_names_the_tumour_site(evidence):
     assert any("tumour site: primaries outside the pancreas" in h for h in hovers)  # SANET-ep
     ttp = plots.outcome_ranges(evidence.reset_index(drop=True), "TTP").figure
     assert "Time to tumour progression" in ttp.layout.title.text
+
+
+# --- second extraction of the 0.2.0 rows: the differences it settled -----------------------------
+
+
+def test_second_extraction_settlements(evidence):
+    """What the independent re-reading of the 0.2.0 rows changed (data/README.md, Double extraction)."""
+    # Thang 2018 assessed response 3 months after PRRT, not at the cohort's median follow-up
+    for evidence_id in ("primary-043", "primary-056", "primary-057"):
+        assert evidence.loc[evidence_id, "timepoint"] == "3 months after PRRT", evidence_id
+    assert evidence.loc["primary-018", "timepoint"] == "median follow-up 29 months"
+    # the abstract page was cut off, so the note does not call the reading full
+    assert "full" not in evidence.loc["primary-018", "note"]
+    assert "cut off" in evidence.loc["primary-018", "note"]
+    # NETTER-1's PMID was seen only on an unofficial mirror of the PubMed record: left empty
+    for evidence_id in ("primary-021", "primary-022", "primary-071"):
+        row = evidence.loc[evidence_id]
+        assert row.pmid == "" and "mirror" in row.note, evidence_id
+    # CLARINET: no record of the publication itself was found in either reading
+    for evidence_id in ("primary-030", "primary-031"):
+        assert "second search" in evidence.loc[evidence_id, "note"], evidence_id
+    # Soulen 2018's extrahepatic response is among patients with disease outside the liver
+    assert "where present" in evidence.loc["primary-073", "statement"]
