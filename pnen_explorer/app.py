@@ -69,6 +69,7 @@ class Explorer:
             [
                 widgets.HTML(html.HEADER),
                 widgets.HBox([self.presenter, self.beyond_review, self.share]),
+                self.form.summary,
                 self.notice,
             ]
         )

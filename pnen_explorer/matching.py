@@ -17,7 +17,7 @@ a Ki-67 equal to the bound is inside the population (NETTER-2's 10 % to 55 %, bo
 an empty flag means ``>=`` at the lower end and ``<`` at the upper end.
 
 :func:`pancreatic_only` keeps the rows whose population is pancreatic by the ``tumour_site``
-column (the contract's primary-site vocabulary, ``TUMOUR_SITES``).
+column (the contract's primary-site vocabulary, ``vocabulary.TUMOUR_SITES``).
 """
 
 from __future__ import annotations
@@ -31,16 +31,6 @@ import pandas as pd
 from pnen_explorer.profile import Profile
 
 MATCH_LEVELS = ("matches", "not_restricted", "excluded")
-TUMOUR_SITES = (
-    "pancreatic",
-    "gep_mixed",
-    "mixed",
-    "midgut",
-    "extrapancreatic",
-    "all_nen",
-    "not_stated",
-)
-"""The contract's ``tumour_site`` values: the primary site of the population a figure is about."""
 APPLICABILITY_COLUMNS = (
     "grades",
     "ki67_min",

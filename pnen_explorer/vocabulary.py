@@ -81,6 +81,27 @@ TABS: Mapping[str, str] = MappingProxyType(
 DEFAULT_TAB = "outcomes"
 
 
+TUMOUR_SITES: Mapping[str, str] = MappingProxyType(
+    {
+        "pancreatic": "",
+        "gep_mixed": "GEP sites",
+        "mixed": "mixed sites",
+        "midgut": "midgut",
+        "extrapancreatic": "extrapancreatic",
+        "all_nen": "all NEN sites",
+        "not_stated": "site not stated",
+    }
+)
+"""The contract's ``tumour_site`` values (the primary site of the population a figure is
+about) -> the short tag a label carries; pancreatic populations carry none."""
+
+
+def site_tag(site: object) -> str:
+    """'[midgut]' for a population that is not pancreatic; '' for a pancreatic one."""
+    tag = TUMOUR_SITES.get(str(site), "")
+    return f"[{tag}]" if tag else ""
+
+
 # --- therapies ---------------------------------------------------------------------------------
 
 
@@ -133,9 +154,6 @@ class Field:
     high: float | None = None
     choices: tuple[tuple[str, str], ...] = ()  # (value, label)
     help: str = ""
-    step: float = 1
-    start: float = 0
-    slider: bool = False
 
     @property
     def values(self) -> tuple[str, ...]:
@@ -173,9 +191,6 @@ FIELDS: Mapping[str, Field] = MappingProxyType(
                 "Ki-67 %",
                 "%",
                 high=100,
-                step=0.5,
-                start=8,
-                slider=True,
             ),
             Field(
                 "mitoses_per_10hpf",
@@ -274,9 +289,6 @@ FIELDS: Mapping[str, Field] = MappingProxyType(
                 "liver involved %",
                 "%",
                 high=100,
-                step=5,
-                start=20,
-                slider=True,
             ),
             Field(
                 "stable_months",

@@ -155,9 +155,9 @@ KERNEL_FILE = re.compile(r"kernel-([0-9a-f-]{36})\.json")
 
 
 def set_ki67(page, value: str) -> None:
-    """Type a Ki-67 into the slider's readout and commit it, as a person does."""
-    readout = page.locator(".widget-slider", has_text="Ki-67").locator(".widget-readout")
-    readout.click()
+    """Type a Ki-67 into its field and commit it with Enter, as a person does."""
+    field = page.get_by_label("Ki-67 (%)", exact=True)
+    field.click()
     page.keyboard.press("Control+A")
     page.keyboard.type(value)
     page.keyboard.press("Enter")

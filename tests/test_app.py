@@ -48,7 +48,7 @@ def test_every_teaching_case_opens_and_draws_every_tab(explorer, case):
 
 def test_a_hidden_tab_is_drawn_when_opened_and_not_before(explorer):
     select(explorer, "map")
-    explorer.form.controls["ki67"].value = 40.0
+    explorer.form.controls["ki67"].value = "40"
     comparisons = explorer.views["comparisons"]
     assert "comparisons" in explorer._stale
     before = comparisons.forest.figure
@@ -123,10 +123,58 @@ def test_downloads_are_built_only_when_asked_for(explorer, monkeypatch):
         "pnen_explorer.views.tabs.evidence_csv", lambda *a, **k: calls.append(1) or "x\r\n"
     )
     select(explorer, "evidence")
-    explorer.form.controls["ki67"].value = 12.0
+    explorer.form.controls["ki67"].value = "12"
     assert calls == []
     sent: list[dict] = []
     button = explorer.views["evidence"].downloads[0]
     monkeypatch.setattr(button, "send", lambda content, *a, **k: sent.append(content))
     button._on_message(button, {"kind": "build"}, None)
     assert calls == [1] and sent == [{"kind": "file", "text": "x\r\n"}]
+
+
+@pytest.mark.parametrize(
+    ("field", "typed", "words"),
+    [
+        ("ki67", "-5", "Ki-67 (%) must be a number from 0 to 100 %"),
+        ("ki67", "150", "Ki-67 (%) must be a number from 0 to 100 %"),
+        ("ki67", "abc", "Ki-67 (%) must be a number from 0 to 100 %"),
+        ("ki67", "20,5,1", "Ki-67 (%) must be a number from 0 to 100 %"),
+        ("mitoses_per_10hpf", "1e9", "Mitoses /10 HPF must be a number from 0 to 500"),
+        ("liver_lesions", "1,000,000", "Liver lesions must be a whole number from 0 to 200"),
+        ("liver_lesions", "2.5", "Liver lesions must be a whole number"),
+        ("age", "400", "Age (years) must be a number from 0 to 120 years"),
+    ],
+)
+def test_a_refused_entry_says_why_in_words_and_keeps_the_value(explorer, field, typed, words):
+    before = explorer.session.profile
+    shown = explorer.form.controls[field].value
+    explorer.form.controls[field].value = typed
+    assert words in explorer.notice.value and "pnen-error" in explorer.notice.value
+    assert explorer.session.profile == before
+    assert explorer.form.controls[field].value == shown
+    assert "_" not in explorer.notice.value.split("must")[0]  # no code names in the message
+
+
+def test_a_decimal_comma_is_read_as_a_point(explorer):
+    explorer.form.controls["ki67"].value = "20,5"
+    assert explorer.session.profile.ki67 == 20.5 and explorer.session.profile.grade == "G3"
+    assert "pnen-error" not in explorer.notice.value
+
+
+def test_unknown_is_shown_as_unknown_in_every_control(explorer):
+    explorer.session.profile = Profile()
+    for name, control in explorer.form.controls.items():
+        if hasattr(control, "options"):
+            assert control.value == "unknown" and control.label == "unknown", name
+        else:
+            assert control.value == "" and control.placeholder == "unknown", name
+    assert "unknown" in explorer.form.grade.value
+
+
+def test_the_panel_folds_to_its_summary_and_presenter_mode_folds_it(explorer):
+    assert "G2 NET (Ki-67 8 %)" in explorer.form.summary.description
+    explorer.form.summary.value = False
+    assert explorer.form.widget.layout.display == "none"
+    explorer.form.summary.value = True
+    explorer.presenter.value = True
+    assert explorer.form.widget.layout.display == "none"

@@ -42,7 +42,7 @@ def grade(page) -> str:
 def test_dashboard_renders_plot_and_controls(page, dashboard_url):
     open_dashboard(page, dashboard_url)
     assert page.get_by_label("Outcome", exact=True).is_visible()
-    assert page.locator(".widget-slider", has_text="Ki-67").is_visible()
+    assert page.get_by_label("Ki-67 (%)", exact=True).is_visible()
     assert page.get_by_role("tab", name="Treatment options").is_visible()
     assert grade(page) == "G2"
     assert "not clinical decision support" in page.inner_text("body")

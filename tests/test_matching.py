@@ -14,12 +14,12 @@ from pnen_explorer.data import load_evidence
 from pnen_explorer.matching import (
     APPLICABILITY_COLUMNS,
     MATCH_LEVELS,
-    TUMOUR_SITES,
     filter_evidence,
     match_evidence,
     pancreatic_only,
 )
 from pnen_explorer.profile import Profile
+from pnen_explorer.vocabulary import TUMOUR_SITES
 from tests.test_profile import profiles
 
 FLAGS = ("functional", "resectable", "sstr_positive", "extrahepatic")
@@ -429,4 +429,4 @@ def test_tumour_sites_are_the_contracts():
     from pnen_explorer.data import table_schema
 
     field = next(f for f in table_schema("evidence")["fields"] if f["name"] == "tumour_site")
-    assert tuple(field["constraints"]["enum"]) == TUMOUR_SITES
+    assert tuple(field["constraints"]["enum"]) == tuple(TUMOUR_SITES)

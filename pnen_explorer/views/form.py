@@ -1,16 +1,18 @@
 """The patient panel: one control per profile field, bound both ways to ``session.profile``.
 
 The controls are built from :data:`pnen_explorer.vocabulary.FIELDS`, so labels, units and
-bounds are those of the profile itself. A value the profile refuses leaves the previous one in
-place and says why, in the field's own words.
+bounds are those of the profile itself. A value the profile refuses never changes silently:
+the previous value stays and a message says, in the field's own words, what it accepts.
+The panel folds away behind a one-line summary of the case (``summary``, shown in the header),
+which gives the plots the whole width of a classroom screen.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import ipywidgets as widgets
-from ipywidgets.widgets.widget_bool import CheckboxStyle
 from ipywidgets.widgets.widget_description import DescriptionStyle
 from ipywidgets.widgets.widget_string import HTMLStyle, TextStyle
 
@@ -24,6 +26,19 @@ UNKNOWN = "unknown"
 CUSTOM = "Custom"
 FORM_FIELDS = tuple(f for f in FIELDS.values() if f.kind != "names")
 """The fields the panel shows (prior therapies are set in code or by a link)."""
+DECIMAL_COMMA = re.compile(r"\s*\d+,\d+\s*")
+
+
+def typed_number(text: str) -> str:
+    """What a person typed, with a decimal comma read as a point ('20,5' -> '20.5')."""
+    return text.replace(",", ".") if DECIMAL_COMMA.fullmatch(text) else text
+
+
+def refusal(field: Field, typed: object, reason: str) -> str:
+    """'Ki-67 (%) must be a number from 0 to 100 %; "150" was not taken.'"""
+    if field.kind in ("number", "count"):
+        return f"{field.label} must be {field.expected()}; “{typed}” was not taken."
+    return f"{field.label}: {reason}. The previous value stays."
 
 
 class ProfileForm:
@@ -34,20 +49,16 @@ class ProfileForm:
         self.report = report
         self._updating = False
         # Shared layout and style models: every widget model costs the page a round trip.
-        self._wide = widgets.Layout(width="340px")
-        self._narrow = widgets.Layout(width="292px")
-        self._label = DescriptionStyle(description_width="130px")
-        self._slider = widgets.SliderStyle(description_width="130px")
-        self._entry = TextStyle(description_width="130px")
+        self._wide = widgets.Layout(width="300px")
+        self._label = DescriptionStyle(description_width="125px")
+        self._entry = TextStyle(description_width="125px")
         self._html = HTMLStyle()
-        self._known_layout = widgets.Layout(width="72px")
-        self._known_style = CheckboxStyle()
         self.controls: dict[str, widgets.Widget] = {}
-        self.known: dict[str, widgets.Checkbox] = {}
         self.case = widgets.Dropdown(
             options=[CUSTOM, *TEACHING_CASES],
             value=CUSTOM,
             description="Teaching case",
+            tooltip="Patients as the review's sections describe them",
             layout=self._wide,
             style=self._label,
         )
@@ -60,9 +71,18 @@ class ProfileForm:
                 rows.append(self.grade)
             if field.name == "liver_type":
                 rows.append(widgets.HTML(html.help_text(field.help), style=self._html))
-        self.widget = widgets.VBox(rows, layout=widgets.Layout(width="380px", min_width="380px"))
+        self.widget = widgets.VBox(rows)
         self.widget.add_class("pnen-panel")
+        self.summary = widgets.ToggleButton(
+            value=True,
+            description="",
+            tooltip="Show or hide the patient's details",
+            layout=widgets.Layout(width="auto", max_width="100%"),
+        )
+        self.summary.add_class("pnen-summary")
+        self.summary.observe(self._on_fold, names="value")
         session.observe(self._show, names=["profile", "case_name"])
+        session.observe(self._on_presenter, names="presenter")
         self._show()
 
     def _control(self, field: Field) -> widgets.Widget:
@@ -70,45 +90,21 @@ class ProfileForm:
             values = [(v == "yes") if field.kind == "flag" else v for v in field.values]
             options = [(label, v) for (_, label), v in zip(field.choices, values, strict=True)]
             control = widgets.Dropdown(
-                options=[(UNKNOWN, None), *options],
-                value=None,
+                options=[(UNKNOWN, UNKNOWN), *options],
+                value=UNKNOWN,
                 description=field.label,
-                tooltip=field.help or None,
+                tooltip=field.help or field.label,
                 layout=self._wide,
                 style=self._label,
             )
-        elif field.slider:
-            control = widgets.FloatSlider(
-                value=field.start,
-                min=field.low,
-                max=field.high,
-                step=field.step,
-                description=field.label,
-                disabled=True,
-                continuous_update=False,
-                readout_format=".1f",
-                layout=self._narrow,
-                style=self._slider,
-            )
-            known = widgets.Checkbox(
-                value=False,
-                description="known",
-                indent=False,
-                layout=self._known_layout,
-                style=self._known_style,
-            )
-            known.observe(self._on_edit, names="value")
-            self.known[field.name] = known
-            control.observe(self._on_edit, names="value")
-            self.controls[field.name] = control
-            return widgets.HBox([control, known])
         else:  # a number typed in; empty means unknown
+            unit = f" ({field.unit})" if field.unit and field.unit not in field.label else ""
             control = widgets.Text(
                 value="",
                 placeholder=UNKNOWN,
                 description=field.label,
                 continuous_update=False,
-                tooltip=field.help or None,
+                tooltip=f"{field.help or field.label}{unit}: {field.expected()}",
                 layout=self._wide,
                 style=self._entry,
             )
@@ -125,21 +121,27 @@ class ProfileForm:
             profile = self.session.profile
             values = profile.to_mapping()
             for field in FORM_FIELDS:
-                control = self.controls[field.name]
-                raw = values.get(field.name)
+                value = getattr(profile, field.name)
                 if field.kind in ("choice", "flag"):
-                    control.value = getattr(profile, field.name)
-                elif field.slider:
-                    self.known[field.name].value = raw is not None
-                    control.disabled = raw is None
-                    if raw is not None:
-                        control.value = float(raw)
+                    self.controls[field.name].value = UNKNOWN if value is None else value
                 else:
-                    control.value = raw or ""
+                    self.controls[field.name].value = values.get(field.name, "")
             self.case.value = self.session.case_name or CUSTOM
             self.grade.value = html.grade_line(profile.grade)
+            self.summary.description = self._summary_text()
         finally:
             self._updating = False
+
+    def _summary_text(self) -> str:
+        folded = "▸ edit" if not self.summary.value else "▾ hide"
+        return f"Patient: {self.session.profile.summary()}  ({folded})"
+
+    def _on_fold(self, change: dict) -> None:
+        self.widget.layout.display = None if change["new"] else "none"
+        self.summary.description = self._summary_text()
+
+    def _on_presenter(self, change: dict) -> None:
+        self.summary.value = not change["new"]  # a projector needs the room for the plots
 
     # --- controls -> session ------------------------------------------------------------------
 
@@ -147,14 +149,16 @@ class ProfileForm:
         if not self._updating and change["new"] != CUSTOM:
             self.session.apply_case(change["new"])
 
-    def _on_edit(self, _change: object) -> None:
+    def _on_edit(self, change: dict) -> None:
         if self._updating:
             return
         try:
             profile = self.read()
         except ProfileError as exc:
-            label = FIELDS[exc.field].label if exc.field in FIELDS else exc.field
-            self.report([f"{label}: {exc.reason}. The previous value was kept."])
+            field = FIELDS.get(exc.field)
+            typed = change["new"] if isinstance(change, dict) else ""
+            message = refusal(field, typed, exc.reason) if field else str(exc)
+            self.report([message])
             self._show()  # back to the profile as it was
             return
         self.report([])
@@ -164,12 +168,11 @@ class ProfileForm:
         """The profile the controls show; a value it refuses raises ``ProfileError``."""
         values: dict[str, object] = {}
         for field in FORM_FIELDS:
-            control = self.controls[field.name]
-            if field.slider:
-                control.disabled = not self.known[field.name].value
-                if self.known[field.name].value:
-                    values[field.name] = control.value
-            elif control.value not in (None, ""):
-                values[field.name] = control.value
+            value = self.controls[field.name].value
+            if field.kind in ("choice", "flag"):
+                if value != UNKNOWN:
+                    values[field.name] = value
+            elif value.strip():
+                values[field.name] = typed_number(value)
         values["prior_therapies"] = self.session.profile.prior_therapies
         return Profile.from_mapping(values)

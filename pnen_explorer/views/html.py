@@ -11,26 +11,45 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-VERDICT_COLOURS = {  # Okabe–Ito, with the verdict also written out (never colour alone)
-    "recommended": "#009E73",
-    "consider": "#0072B2",
-    "controversial": "#E69F00",
-    "investigational": "#CC79A7",
-    "not_recommended": "#D55E00",
+BADGE_TEXT = "#FFFFFF"
+VERDICT_COLOURS = {  # Okabe–Ito hues, darkened to carry white text at 4.5:1 or more
+    "recommended": "#00704F",
+    "consider": "#0069A6",
+    "controversial": "#8A5A00",
+    "investigational": "#9B3F78",
+    "not_recommended": "#B3361F",
 }
+"""The verdict's background; the verdict is always written out too (never colour alone)."""
 AGREEMENT_COLOURS = {
-    "agrees": "#009E73",
-    "differs": "#D55E00",
-    "subgroup_only": "#E69F00",
-    "not_in_primary_abstract": "#56B4E9",
-    "primary_not_found": "#999999",
-    "not_checked": "#BBBBBB",
+    "agrees": "#00704F",
+    "partly_agrees": "#5F6B00",
+    "differs": "#B3361F",
+    "subgroup_only": "#8A5A00",
+    "not_in_primary_abstract": "#0069A6",
+    "primary_not_found": "#595959",
+    "not_checked": "#6B6B6B",
 }
 HEADER = (
     "<h2 class='pnen-title'>pnen-explorer</h2><div class='pnen-muted'>Evidence on treating "
     "pancreatic neuroendocrine neoplasms with liver metastases, as two 2025 reviews report it. "
     "For research and teaching; <b>not clinical decision support</b>.</div>"
 )
+
+
+def contrast_ratio(foreground: str, background: str) -> float:
+    """WCAG 2 contrast ratio of two '#RRGGBB' colours (1 to 21; text needs 4.5).
+
+    >>> round(contrast_ratio("#FFFFFF", "#000000"), 1)
+    21.0
+    """
+
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    light, dark = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
 
 
 def esc(value: object) -> str:
@@ -48,7 +67,8 @@ def badge(text: str, colour: str, kind: str = "") -> str:
     """A coloured label that also says its meaning in words."""
     classes = f"pnen-badge {kind}".strip()
     return (
-        f'<span class="{classes}" style="background:{colour}">{esc(text.replace("_", " "))}</span>'
+        f'<span class="{classes}" style="background:{colour};color:{BADGE_TEXT}">'
+        f"{esc(text.replace('_', ' '))}</span>"
     )
 
 
