@@ -25,7 +25,9 @@ from pnen_explorer.voila_request import page_query
 
 log = logging.getLogger(__name__)
 STYLE = (Path(__file__).parent / "static" / "explorer.css").read_text(encoding="utf-8")
-HEADER_INPUTS = frozenset({"profile", "outcome", "tab", "presenter", "beyond_review", "case_name"})
+HEADER_INPUTS = frozenset(
+    {"profile", "outcome", "tab", "presenter", "beyond_review", "pancreatic_only", "case_name"}
+)
 """What the header's case link follows."""
 
 
@@ -63,12 +65,18 @@ class Explorer:
             indent=False,
             layout=widgets.Layout(width="280px"),
         )
+        self.pancreatic = widgets.Checkbox(
+            description="pancreatic populations only",
+            indent=False,
+            layout=widgets.Layout(width="240px"),
+        )
+        widgets.link((self.pancreatic, "value"), (self.session, "pancreatic_only"))
         widgets.link((self.presenter, "value"), (self.session, "presenter"))
         widgets.link((self.beyond_review, "value"), (self.session, "beyond_review"))
         header = widgets.VBox(
             [
                 widgets.HTML(html.HEADER),
-                widgets.HBox([self.presenter, self.beyond_review, self.share]),
+                widgets.HBox([self.presenter, self.beyond_review, self.pancreatic, self.share]),
                 self.form.summary,
                 self.notice,
             ]

@@ -26,7 +26,7 @@ import traitlets
 from pnen_explorer.cases import DEFAULT_CASE, teaching_case
 from pnen_explorer.data import Fault, load_evidence, load_references
 from pnen_explorer.guidance import applicable_therapies
-from pnen_explorer.matching import match_evidence
+from pnen_explorer.matching import match_evidence, pancreatic_only
 from pnen_explorer.profile import Profile
 from pnen_explorer.share import Case, case_query, parse_query
 from pnen_explorer.user_data import merge_user_evidence, read_user_evidence
@@ -43,15 +43,18 @@ SORT_KEYS = {
 """How the Evidence tab can sort its rows: column -> label."""
 
 
-def evidence_in_scope(evidence: pd.DataFrame, beyond_review: bool) -> pd.DataFrame:
-    """The rows a view draws: without the primary trials the reviews do not cite, unless asked.
+def evidence_in_scope(
+    evidence: pd.DataFrame, beyond_review: bool, pancreatic: bool = False
+) -> pd.DataFrame:
+    """The rows a view draws: without the primary trials the reviews do not cite, unless asked;
+    only pancreatic populations if asked.
 
     Those trials (``source=primary``, ``in_review=no``) were read to check and extend the
     reviews; by default the explorer shows what the reviews themselves stand on.
     """
-    if beyond_review:
-        return evidence
-    return evidence[~((evidence["source"] == "primary") & (evidence["in_review"] == "no"))]
+    if not beyond_review:
+        evidence = evidence[~((evidence["source"] == "primary") & (evidence["in_review"] == "no"))]
+    return pancreatic_only(evidence) if pancreatic else evidence
 
 
 class Session(traitlets.HasTraits):
@@ -60,6 +63,7 @@ class Session(traitlets.HasTraits):
     profile = traitlets.Instance(Profile, args=())
     outcome = traitlets.Enum(CORE_OUTCOMES, default_value=DEFAULT_OUTCOME)
     beyond_review = traitlets.Bool(False, help="include trials the reviews do not cite")
+    pancreatic_only = traitlets.Bool(False, help="only figures about pancreatic populations")
     therapy = traitlets.Unicode("", help="the Evidence tab's therapy filter; '' for all")
     sort_by = traitlets.Enum(tuple(SORT_KEYS), default_value="evidence_id")
     show_excluded = traitlets.Bool(False, help="also list rows that do not fit the profile")
@@ -73,11 +77,19 @@ class Session(traitlets.HasTraits):
 
     _DEPENDS: ClassVar[dict[str, frozenset[str]]] = {
         "evidence": frozenset({"user_rows"}),
-        "in_scope": frozenset({"user_rows", "beyond_review"}),
-        "matched": frozenset({"user_rows", "beyond_review", "profile"}),
-        "guidance": frozenset({"user_rows", "beyond_review", "profile"}),
+        "in_scope": frozenset({"user_rows", "beyond_review", "pancreatic_only"}),
+        "matched": frozenset({"user_rows", "beyond_review", "pancreatic_only", "profile"}),
+        "guidance": frozenset({"user_rows", "beyond_review", "pancreatic_only", "profile"}),
         "evidence_rows": frozenset(
-            {"user_rows", "beyond_review", "profile", "therapy", "sort_by", "show_excluded"}
+            {
+                "user_rows",
+                "beyond_review",
+                "pancreatic_only",
+                "profile",
+                "therapy",
+                "sort_by",
+                "show_excluded",
+            }
         ),
     }
     """Each derived value and the inputs it is computed from."""
@@ -139,7 +151,8 @@ class Session(traitlets.HasTraits):
     def in_scope(self) -> pd.DataFrame:
         """The evidence the views draw (see :func:`evidence_in_scope`)."""
         return self._cached(
-            "in_scope", lambda: evidence_in_scope(self.evidence, self.beyond_review)
+            "in_scope",
+            lambda: evidence_in_scope(self.evidence, self.beyond_review, self.pancreatic_only),
         )
 
     @property
@@ -188,6 +201,7 @@ class Session(traitlets.HasTraits):
                 self.tab = case.tab
                 self.presenter = case.presenter
                 self.beyond_review = case.beyond_review
+                self.pancreatic_only = case.pancreatic_only
                 self.case_name = case.case_name
                 self.notices = list(case.notices)
         finally:
@@ -225,6 +239,7 @@ class Session(traitlets.HasTraits):
                 tab=self.tab,
                 presenter=self.presenter,
                 beyond_review=self.beyond_review,
+                pancreatic_only=self.pancreatic_only,
                 case_name=self.case_name,
             )
         )

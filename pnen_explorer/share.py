@@ -18,7 +18,7 @@ from pnen_explorer.vocabulary import CORE_OUTCOMES, DEFAULT_OUTCOME, DEFAULT_TAB
 MAX_QUERY_LENGTH = 2000
 MAX_VALUE_LENGTH = 512  # a full list of prior therapies fits
 MAX_NOTICES = 8
-SWITCHES = {"presenter": "presenter", "beyond": "beyond_review"}
+SWITCHES = {"presenter": "presenter", "beyond": "beyond_review", "pancreatic": "pancreatic_only"}
 """Link keys of the yes/no view options -> the ``Case`` field each sets."""
 
 
@@ -33,6 +33,7 @@ class Case:
     tab: str = DEFAULT_TAB
     presenter: bool = False
     beyond_review: bool = False
+    pancreatic_only: bool = False
     case_name: str = ""
 
 

@@ -59,7 +59,7 @@ def test_a_hidden_tab_is_drawn_when_opened_and_not_before(explorer):
 
 def shown_rows(explorer: Explorer) -> int:
     """The row count the Evidence tab states."""
-    return int(re.search(r"(\d+) rows\.", explorer.views["evidence"].table.value).group(1))
+    return int(re.search(r"(\d+) rows<", explorer.views["evidence"].table.value).group(1))
 
 
 def test_trials_beyond_the_review_are_off_by_default_and_can_be_shown(explorer):

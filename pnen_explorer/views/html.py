@@ -11,6 +11,8 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from pnen_explorer.vocabulary import site_tag
+
 BADGE_TEXT = "#FFFFFF"
 VERDICT_COLOURS = {  # Okabe–Ito hues, darkened to carry white text at 4.5:1 or more
     "recommended": "#00704F",
@@ -137,6 +139,61 @@ def table(frame: pd.DataFrame | None, empty: str = "No rows for this patient.") 
         for row in frame.itertuples(index=False)
     )
     return f"<div class='pnen-scroll'><table class='pnen'><tr>{head}</tr>{body}</table></div>"
+
+
+EVIDENCE_DETAILS = (
+    ("statement", "Statement"),
+    ("note", "Note"),
+    ("evidence_id", "Row"),
+    ("section", "Section"),
+    ("ref_nos", "References"),
+    ("study_name", "Study"),
+    ("doi", "DOI"),
+    ("pmid", "PMID"),
+    ("agreement", "Checked against the primary publication"),
+    ("agreement_note", "What the check found"),
+    ("origin", "Origin"),
+)
+"""What an Evidence row shows when opened: everything a reader may want after the first look."""
+
+
+def evidence_table(rows: pd.DataFrame, designs: dict[str, str]) -> str:
+    """The Evidence tab's table: what a person reads first, the rest one click away.
+
+    Columns: therapy, the figure in words, population with its site tag, design, source, and
+    for rows that do not fit the patient, why. ``rows`` carries a ``figure`` column.
+    """
+    if rows.empty:
+        return "<p class='pnen-muted'>No rows for this patient.</p>"
+    why = bool((rows["match"] == "excluded").any())
+    head = "".join(
+        f"<th scope='col'>{h}</th>"
+        for h in ("Therapy", "Figure", "Population", "Design", "Source", *(["Why not"] * why))
+    )
+    body = []
+    for row in rows.to_dict("records"):
+        tag = site_tag(row.get("tumour_site", ""))
+        refs = ", ".join(map(str, row["ref_nos"]))
+        source = f"{row['source']} §{row['section']}" + (f", refs {refs}" if refs else "")
+        details = "".join(
+            f"<dt>{label}</dt><dd>{_cell(column, row.get(column))}</dd>"
+            for column, label in EVIDENCE_DETAILS
+            if _cell(column, row.get(column))
+        )
+        cells = [
+            f"<b>{esc(row['therapy'])}</b>",
+            f"{esc(row['figure'])}<details><summary>more</summary><dl>{details}</dl></details>",
+            esc(row["population"]) + (f" <span class='pnen-tag'>{esc(tag)}</span>" if tag else ""),
+            esc(designs.get(row["study_design"], row["study_design"])),
+            esc(source),
+        ]
+        if why:
+            cells.append(esc(row["why"]) if row["match"] == "excluded" else "")
+        body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    return (
+        "<table class='pnen pnen-evidence'><caption class='pnen-muted'>"
+        f"{len(rows)} rows</caption><tr>{head}</tr>{''.join(body)}</table>"
+    )
 
 
 def treatments(guidance: pd.DataFrame, summary: str) -> str:

@@ -27,27 +27,9 @@ from pnen_explorer.views.download import DownloadButton
 from pnen_explorer.vocabulary import CORE_OUTCOMES, TABS, outcome_label
 from pnen_explorer.wording import figure_summary
 
-EVIDENCE_INPUTS = frozenset({"profile", "user_rows", "beyond_review"})
-"""What every tab's evidence follows: the patient, the user's rows, the beyond-review toggle."""
+EVIDENCE_INPUTS = frozenset({"profile", "user_rows", "beyond_review", "pancreatic_only"})
+"""What every tab's evidence follows: the patient, the user's rows, and the scope toggles."""
 PRESENTER_FONT = 20
-EVIDENCE_COLUMNS = (
-    "evidence_id",
-    "therapy",
-    "outcome",
-    "figure",
-    "population",
-    "statement",
-    "section",
-    "ref_nos",
-    "study_design",
-    "study_name",
-    "doi",
-    "agreement",
-    "origin",
-    "match",
-    "why",
-)
-"""Columns of the Evidence tab's table; the CSV download carries every column."""
 
 
 class TabView:
@@ -228,10 +210,7 @@ class EvidenceTab(TabView):
         self._therapy_options()
         frame = self.session.evidence_rows
         shown = frame.assign(figure=[figure_summary(row) for _, row in frame.iterrows()])
-        columns = [c for c in EVIDENCE_COLUMNS if c in shown.columns]
-        self.table.value = f"<p class='pnen-muted pnen-count'>{len(frame)} rows.</p>" + (
-            html.table(shown[columns])
-        )
+        self.table.value = html.evidence_table(shown, plots.DESIGN_LABELS)
 
 
 class MapTab(TabView):
