@@ -84,9 +84,12 @@ def start_server(
     (another process took the port first). Stop the server with ``stop``.
 
     With ``port_zero=False`` the server is always given a real port (Voila tells its
-    preheated kernels the port it was configured with, and port 0 is no address for them).
+    preheated kernels the port it was configured with, and port 0 is no address for them);
+    the server must then exit when its port is taken (Voila: ``port_retries=0``), and it is
+    started again on another; an answer counts only from a port the server itself listens on.
     """
-    linux = port_zero and Path("/proc/self/net/tcp").exists()
+    proc = Path("/proc/self/net/tcp").exists()
+    linux = port_zero and proc
     for _attempt in range(1 if linux else 5):
         port = 0 if linux else free_port()
         out = open(log, "a") if log else subprocess.DEVNULL  # noqa: SIM115 (closed below)
@@ -122,6 +125,9 @@ def start_server(
         except BaseException:
             stop(process)
             raise
+        if proc and port not in listening_ports(process.pid):  # another server answered
+            stop(process)
+            continue
         return process, url
     raise RuntimeError(f"{command[0]} could not bind a port in 5 attempts")
 
