@@ -1,6 +1,7 @@
 """Page render and interaction in a real browser, against plain Voila's hello-world page.
 
 Run after `make test`'s set-up:  .venv/bin/python benchmarks/bench_page.py [--pairs 7]
+[--baseline DIR]
 
 Starts plain `voila` on a one-cell print("hello") notebook and the project's dashboard with
 its own configuration, then loads them interleaved A B A B in fresh headless Chromium contexts
@@ -8,12 +9,17 @@ and prints medians, ranges and the ratio. Interaction: switching `Outcome` and t
 Ki-67, each timed until the plot has visibly changed: in the page, from the browser event that
 commits the change to the animation frame that paints the new plot, and as the test driver sees
 it (which adds its own round trips to the browser). Kernel memory: resident memory of the
-page's kernel after render.
+page's kernel after render; widget models the explorer creates.
+
+``--baseline DIR`` serves a second dashboard from another checkout of the project (e.g.
+``git worktree add /tmp/before <commit>``) in the same run, interleaved with the first, so a
+change is measured side by side with what came before it.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -38,10 +44,16 @@ from conftest import (  # noqa: E402
 )
 
 
-def start(command: list[str], cwd: Path, log: Path) -> tuple[subprocess.Popen, str]:
+def start(
+    command: list[str], cwd: Path, log: Path, env: dict | None = None
+) -> tuple[subprocess.Popen, str]:
     port = free_port()
     process = subprocess.Popen(
-        [*command, f"--port={port}"], cwd=cwd, stdout=log.open("w"), stderr=subprocess.STDOUT
+        [*command, f"--port={port}"],
+        cwd=cwd,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        env=env,
     )
     url = f"http://127.0.0.1:{port}/"
     wait_for_http(url, process)
@@ -144,6 +156,30 @@ def interactions(browser, url: str, repeats: int) -> dict[str, list[float]]:
     return timings
 
 
+def checkout_env(checkout: Path) -> dict:
+    """The environment in which Python (and the kernels Voila starts) imports ``checkout``."""
+    return {**os.environ, "PYTHONPATH": str(checkout)}
+
+
+def widget_models(checkout: Path) -> int:
+    """How many widget models the explorer of ``checkout`` creates (each costs the page a
+    round trip when it opens)."""
+    script = (
+        "import warnings; warnings.simplefilter('ignore');"
+        "import ipywidgets; from pnen_explorer.app import Explorer; Explorer();"
+        "print(len(ipywidgets.Widget.widgets))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tempfile.gettempdir(),
+        env=checkout_env(checkout),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return int(out.stdout.split()[-1])
+
+
 def describe(name: str, seconds: list[float], unit: str = "s") -> str:
     scale, digits = (1000, 0) if unit == "ms" else (1, 2)
     values = [v * scale for v in seconds]
@@ -157,6 +193,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=7)
     parser.add_argument("--interactions", type=int, default=10)
+    parser.add_argument(
+        "--baseline", type=Path, help="another checkout of the project, served side by side"
+    )
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -165,33 +204,48 @@ def main() -> None:
     plain, plain_url = start(
         [sys.executable, "-m", "voila", str(hello), "--no-browser"], folder, folder / "plain.log"
     )
-    project, project_url = start(
-        [sys.executable, "-m", "pnen_explorer.cli", "dashboard"], ROOT, folder / "project.log"
-    )
+    checkouts = {"dashboard": ROOT}
+    if args.baseline:
+        checkouts["baseline"] = args.baseline.resolve()
+    servers = {
+        name: start(
+            [sys.executable, "-m", "pnen_explorer.cli", "dashboard"],
+            checkout,
+            folder / f"{name}.log",
+            checkout_env(checkout),
+        )
+        for name, checkout in checkouts.items()
+    }
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            render_time(browser, plain_url, "text=hello")  # warm both servers once
-            render_time(browser, project_url, PLOT)
-            hello_times, dash_times = [], []
+            render_time(browser, plain_url, "text=hello")  # warm every server once
+            for _, url in servers.values():
+                render_time(browser, url, PLOT)
+            hello_times: list[float] = []
+            times: dict[str, list[float]] = {name: [] for name in servers}
             for _ in range(args.pairs):
                 hello_times.append(render_time(browser, plain_url, "text=hello"))
-                dash_times.append(render_time(browser, project_url, PLOT))
+                for name, (_, url) in servers.items():
+                    times[name].append(render_time(browser, url, PLOT))
             print(describe("plain Voila hello-world render", hello_times))
-            print(describe("dashboard render (plot and controls visible)", dash_times))
-            ratio = statistics.median(dash_times) / statistics.median(hello_times)
-            print(f"render ratio dashboard / hello-world: {ratio:.2f} (target ≤ 1.25)")
-            for name, values in interactions(browser, project_url, args.interactions).items():
-                print(describe(f"{name} until the plot changed", values, "ms"))
-            rss = [rss_mb(pid) for pid in server_kernels(project).values()]
-            if rss:
-                print(
-                    f"dashboard kernel resident memory: max {max(rss):.0f} MB over {len(rss)} "
-                    "live kernels (target ≤ 150 MB)"
-                )
+            for name, values in times.items():
+                print(describe(f"{name} render (plot and controls visible)", values))
+                ratio = statistics.median(values) / statistics.median(hello_times)
+                print(f"render ratio {name} / hello-world: {ratio:.2f} (target ≤ 1.25)")
+            for name, (process, url) in servers.items():
+                for measure, values in interactions(browser, url, args.interactions).items():
+                    print(describe(f"{name}: {measure} until the plot changed", values, "ms"))
+                rss = [rss_mb(pid) for pid in server_kernels(process).values()]
+                if rss:
+                    print(
+                        f"{name}: kernel resident memory max {max(rss):.0f} MB over {len(rss)} "
+                        "live kernels (target ≤ 150 MB)"
+                    )
+                print(f"{name}: widget models {widget_models(checkouts[name])}")
             browser.close()
     finally:
-        for process in (plain, project):
+        for process in (plain, *(p for p, _ in servers.values())):
             stop(process)
 
 

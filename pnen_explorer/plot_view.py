@@ -15,6 +15,7 @@ the version this project's plotly package writes figures for.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,7 +36,14 @@ class PlotView(anywidget.AnyWidget):
 
     _esm = Path(__file__).parent / "static" / "plot_view.js"
     figure = traitlets.Dict().tag(sync=True)
+    summary = traitlets.Unicode().tag(sync=True)
 
     def show(self, figure: go.Figure) -> None:
-        """Draw ``figure`` (a plotly Figure) in place of the one shown."""
+        """Draw ``figure`` (a plotly Figure) in place of the one shown.
+
+        Its title becomes the plot's text alternative, which points to the table beside it.
+        """
+        title = figure.layout.title.text or "Plot"
+        plain = re.sub(r"<[^>]+>", " ", title).strip()
+        self.summary = f"{plain}. The table below the plot lists every figure it draws."
         self.figure = json.loads(figure.to_json())

@@ -31,10 +31,15 @@ export default {
       el.textContent = "The plotting library did not load; please reload the page.";
       return;
     }
-    const draw = () => {
+    // A text alternative for screen readers (the table under each plot lists what it draws),
+    // and the toolbar's buttons out of the Tab order: a keyboard user reaches the controls.
+    el.setAttribute("role", "img");
+    const draw = async () => {
       const figure = model.get("figure");
       if (!figure.layout) return; // nothing yet: its tab has not been opened
-      return Plotly.react(el, figure.data || [], figure.layout, CONFIG);
+      el.setAttribute("aria-label", model.get("summary"));
+      await Plotly.react(el, figure.data || [], figure.layout, CONFIG);
+      for (const button of el.querySelectorAll(".modebar-btn")) button.tabIndex = -1;
     };
     await draw();
     model.on("change:figure", draw);
