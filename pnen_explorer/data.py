@@ -23,9 +23,12 @@ statement, note      one sentence in the project's words, and caveats
 from __future__ import annotations
 
 import csv
-import io
+import errno
 import json
+import math
+import os
 import re
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -110,31 +113,104 @@ def data_version() -> str:
 
 # --- reading raw text --------------------------------------------------------------------------
 
+MAX_FILE_BYTES = 50 * 2**20
+"""Largest file read (50 MiB, some quarter of a million rows): a larger one is refused unread."""
+
+MAX_CELL_CHARS = 128 * 1024
+"""Longest cell accepted (128 KiB of text): far above any statement, far below a runaway quote."""
+
+_FILE_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a named pipe"),
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _read_file(path: Path) -> tuple[bytes | None, Fault | None]:
+    """The bytes of a regular file of at most ``MAX_FILE_BYTES``, read once; or why not.
+
+    The file is opened without blocking (a named pipe with no writer would hang a plain open),
+    then its kind and size are asked of the open file itself, so nothing can be swapped in
+    between the check and the read.
+    """
+    name = str(path)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        return None, Fault(name, "an existing file")
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return None, Fault(name, "a file (this name is a loop of symbolic links)")
+        reason = (exc.strerror or type(exc).__name__).lower()
+        return None, Fault(name, f"a readable file ({reason})")
+    try:
+        info = os.fstat(fd)
+        for test, kind in _FILE_KINDS:
+            if test(info.st_mode):
+                return None, Fault(name, f"a regular file (this is {kind})")
+        if info.st_size > MAX_FILE_BYTES:
+            return None, Fault(name, _too_large(info.st_size))
+        chunks, size = [], 0
+        while size <= MAX_FILE_BYTES:
+            chunk = os.read(fd, min(2**20, MAX_FILE_BYTES + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        raw = b"".join(chunks)
+        del chunks
+    except OSError as exc:
+        reason = (exc.strerror or type(exc).__name__).lower()
+        return None, Fault(name, f"a readable file ({reason})")
+    finally:
+        os.close(fd)
+    if len(raw) > MAX_FILE_BYTES:  # it grew while being read
+        return None, Fault(name, _too_large(len(raw)))
+    return raw, None
+
+
+def _too_large(size: int) -> str:
+    limit = MAX_FILE_BYTES // 2**20
+    return f"a file of at most {limit} MB (this one is {size / 2**20:.0f} MB or more)"
+
 
 def _read_records(path: Path) -> tuple[list[list[str]], list[int], list[Fault]]:
     """Split a file into CSV records and the line each starts on, or say why it cannot be."""
     name = str(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return [], [], [Fault(name, "an existing file")]
-    except (IsADirectoryError, PermissionError) as exc:
-        return [], [], [Fault(name, f"a readable file ({exc.strerror.lower()})")]
+    raw, fault = _read_file(path)
+    if fault:
+        return [], [], [fault]
     if not raw.strip():
         return [], [], [Fault(name, "a header row and data rows (the file is empty)")]
     if b"\x00" in raw[:65536]:
         return [], [], [Fault(name, "CSV text (the file holds binary data)")]
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        return [], [], [Fault(name, "UTF-8 text (re-save the file as UTF-8)", line=line)]
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    # Decoded line by line (a line break is never inside a UTF-8 character), so the file is held
+    # once as bytes and once as cells, never also as one long text.
+    lines = raw.removeprefix(b"\xef\xbb\xbf").splitlines(keepends=True)
+    del raw
+    decode_error: list[int] = []
+
+    def decoded():
+        for number, line in enumerate(lines, start=1):
+            try:
+                yield line.decode("utf-8")
+            except UnicodeDecodeError:
+                decode_error.append(number)
+                return
+
+    # The reader's own cell limit depends on what else the process imported; cells are measured
+    # below instead, so a long cell is named with its row and column.
+    previous = csv.field_size_limit(max(MAX_FILE_BYTES, csv.field_size_limit()))
     records, starts = [], []
     start = 1
     try:
+        reader = csv.reader(decoded(), strict=True)
+        shared: dict[str, str] = {}  # one object per repeated short cell (enums, units, ids)
         for record in reader:
-            records.append(record)
+            records.append([shared.setdefault(c, c) if len(c) <= 64 else c for c in record])
             starts.append(start)
             start = reader.line_num + 1
     except csv.Error as exc:
@@ -143,8 +219,40 @@ def _read_records(path: Path) -> tuple[list[list[str]], list[int], list[Fault]]:
         else:  # e.g. "',' expected after '\"'": text right after a closing quote
             detail = 'quotes only around whole cells, and "" for a quote inside a cell'
         detail += f" (the CSV reader says: {exc})"
-        return [], [], [Fault(name, f"well-formed CSV: {detail}", line=start)]
+        if not decode_error:
+            return [], [], [Fault(name, f"well-formed CSV: {detail}", line=start)]
+    finally:
+        csv.field_size_limit(previous)
+        lines.clear()
+    if decode_error:
+        return [], [], [Fault(name, "UTF-8 text (re-save the file as UTF-8)", line=decode_error[0])]
+    long_cells = _long_cells(name, records, starts)
+    if long_cells:
+        return [], [], long_cells
     return records, starts, []
+
+
+def _long_cells(name: str, records: list[list[str]], starts: list[int]) -> list[Fault]:
+    """A fault for each cell over ``MAX_CELL_CHARS`` (often a quote that never closed)."""
+    faults = []
+    header = records[0] if records else []
+    for index, record in enumerate(records):
+        for position, cell in enumerate(record):
+            if len(cell) > MAX_CELL_CHARS:
+                column = header[position] if index and position < len(header) else None
+                faults.append(
+                    Fault(
+                        name,
+                        f"cells of at most {MAX_CELL_CHARS // 1024} KiB (a cell is longer than "
+                        f"{MAX_CELL_CHARS // 1024} KiB; a quote that never closes makes one)",
+                        index or None,
+                        starts[index],
+                        column,
+                    )
+                )
+                if len(faults) >= MAX_FAULTS:
+                    return faults
+    return faults
 
 
 def _header_faults(name: str, header: list[str], schema: dict) -> list[Fault]:
@@ -214,21 +322,18 @@ def _expected_for(error, field: dict | None) -> str:
     return error.note or kind
 
 
-def _schema_faults(path: Path, schema: dict, starts: list[int], width: int) -> list[Fault]:
-    """Type, constraint and shape faults of one table; ``width`` is its header's length."""
-    from frictionless import Resource, Schema, formats  # slow import: only here
+def _schema_faults(
+    name: str, records: list[list[str]], schema: dict, starts: list[int]
+) -> list[Fault]:
+    """Type, constraint and shape faults of one table, from the records already read."""
+    from frictionless import Resource, Schema  # slow import: only here
 
-    name = str(path)
+    header = records[0]
+    width = len(header)
     # Columns may come in any order and optional ones may be absent (header checked above).
     descriptor = {k: v for k, v in schema.items() if k != "foreignKeys"}
     descriptor["fieldsMatch"] = "partial"
-    resource = Resource(
-        path=path.name,
-        basepath=str(path.parent),
-        schema=Schema.from_descriptor(descriptor),
-        control=formats.CsvControl(delimiter=","),
-        encoding="utf-8-sig",
-    )
+    resource = Resource(data=records, schema=Schema.from_descriptor(descriptor))
     report = resource.validate(limit_errors=MAX_FAULTS * 4)
     fields = {f["name"]: f for f in schema["fields"]}
     faults: list[Fault] = []
@@ -250,17 +355,48 @@ def _schema_faults(path: Path, schema: dict, starts: list[int], width: int) -> l
                 faults.append(Fault(name, "a row with values (this one is blank)", row, line))
                 continue
             field_name = getattr(error, "field_name", None)
-            cell = getattr(error, "cell", None)
-            faults.append(
-                Fault(
-                    name,
-                    _expected_for(error, fields.get(field_name)),
-                    row,
-                    line,
-                    field_name,
-                    None if cell is None else str(cell),
+            record = records[row_number - 1] if row_number and row_number <= len(records) else []
+            position = header.index(field_name) if field_name in header else None
+            cell = record[position] if position is not None and position < len(record) else None
+            expected = _expected_for(error, fields.get(field_name))
+            if not cell and expected.startswith("a value (this column is required"):
+                expected = "a value in this required column (the cell is empty)"
+            elif not cell:  # missing or empty: say so rather than show nothing
+                expected += " (the cell is empty)"
+            faults.append(Fault(name, expected, row, line, field_name, cell or None))
+    return faults
+
+
+_FINITE_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def _number_faults(
+    name: str, records: list[list[str]], schema: dict, starts: list[int], reported: set
+) -> list[Fault]:
+    """Number cells the schema library lets through but that are no figure: NaN, infinity."""
+    header = records[0]
+    faults = []
+    for field in schema["fields"]:
+        if field["type"] not in ("number", "integer") or field["name"] not in header:
+            continue
+        position = header.index(field["name"])
+        for index in range(1, len(records)):
+            record = records[index]
+            cell = record[position].strip() if position < len(record) else ""
+            if not cell or (index, field["name"]) in reported:
+                continue
+            if not _FINITE_NUMBER.fullmatch(cell) or not math.isfinite(float(cell)):
+                kind = "a whole number" if field["type"] == "integer" else "a number"
+                faults.append(
+                    Fault(
+                        name,
+                        f"{kind} written in digits (NaN and infinity are not figures)",
+                        index,
+                        starts[index],
+                        field["name"],
+                        record[position],
+                    )
                 )
-            )
     return faults
 
 
@@ -371,20 +507,35 @@ def validate_table(
     if faults:
         return None, faults
     header, rows = records[0], records[1:]
-    faults = _header_faults(str(path), header, schema)
+    name = str(path)
+    if not header:
+        return None, [
+            Fault(name, "the header on the first line (the file starts with an empty line)", line=1)
+        ]
+    faults = _header_faults(name, header, schema)
     if faults:
         return None, faults[:MAX_FAULTS]
     if not rows:
-        return None, [Fault(str(path), "at least one data row under the header", line=2)]
-    faults = _schema_faults(path, schema, starts, len(header))
-    width = len(header)
-    frame = pd.DataFrame(
-        [(r + [""] * width)[:width] for r in rows], columns=header, dtype=object
-    ).fillna("")
+        return None, [Fault(name, "at least one data row under the header", line=2)]
+    if all(not any(cell.strip() for cell in row) for row in rows):
+        return None, [
+            Fault(
+                name, "data rows under the header (the header is followed by empty lines)", line=2
+            )
+        ]
+    faults = _schema_faults(name, records, schema, starts)
+    reported = {(f.row, f.column) for f in faults}
+    faults += _number_faults(name, records, schema, starts, reported)
+    columns = {
+        column: [r[i] if i < len(r) else "" for r in rows] for i, column in enumerate(header)
+    }
+    del records, rows
+    frame = pd.DataFrame(columns, dtype=object)
+    del columns
     if resource == "evidence":
         refs = None if ref_numbers is None else set(ref_numbers)
         therapies = None if therapy_names is None else set(therapy_names)
-        faults += _rule_faults(str(path), frame, starts, refs, therapies)
+        faults += _rule_faults(name, frame, starts, refs, therapies)
     faults.sort(key=lambda f: (f.row or 0, f.column or ""))
     return frame, faults[:MAX_FAULTS]
 

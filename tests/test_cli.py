@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -83,3 +85,84 @@ def test_the_served_configuration_holds_what_a_classroom_needs():
     assert culling["cull_idle_timeout"] + culling["cull_interval"] <= 180
     assert config["VoilaConfiguration"]["preheat_kernel"] is True
     assert config["Voila"]["ip"] == "127.0.0.1"
+
+
+# --- files that are no regular file, too large, or a loop (issue: hardening) ---------------------
+
+
+def validate_quickly(path: Path, timeout: float = 20) -> subprocess.CompletedProcess:
+    """`pnen-explorer validate PATH` that must finish: a blocking read fails the test."""
+    return subprocess.run(
+        [sys.executable, "-m", "pnen_explorer.cli", "validate", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def assert_fault(result: subprocess.CompletedProcess, path: Path, words: str) -> None:
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stdout.startswith("1 fault in "), result.stdout
+    assert f"- {path}: expected " in result.stdout and words in result.stdout, result.stdout
+    assert "error:" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_fifo_is_refused_without_blocking(tmp_path):
+    fifo = tmp_path / "evidence.csv"
+    os.mkfifo(fifo)
+    assert_fault(validate_quickly(fifo), fifo, "a regular file (this is a named pipe)")
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/null", "/dev/urandom"])
+def test_a_device_is_refused_unread(device):
+    if not Path(device).exists():
+        pytest.skip(f"no {device} here")
+    assert_fault(validate_quickly(Path(device)), Path(device), "a regular file (this is a device)")
+
+
+def test_a_directory_is_a_fault_in_the_usual_format(tmp_path):
+    assert_fault(validate_quickly(tmp_path), tmp_path, "a regular file (this is a folder)")
+
+
+def test_a_symlink_loop_is_a_fault_in_the_usual_format(tmp_path):
+    one, two = tmp_path / "one.csv", tmp_path / "two.csv"
+    one.symlink_to(two)
+    two.symlink_to(one)
+    assert_fault(validate_quickly(one), one, "a loop of symbolic links")
+
+
+def test_a_file_over_the_size_limit_is_refused_before_reading(tmp_path):
+    from pnen_explorer.data import MAX_FILE_BYTES
+
+    big = tmp_path / "evidence.csv"
+    with open(big, "wb") as handle:  # sparse: no disk used, and reading it would take long
+        handle.truncate(4 * MAX_FILE_BYTES)
+    began = time.monotonic()
+    assert_fault(validate_quickly(big), big, "a file of at most 50 MB (this one is 200 MB")
+    assert time.monotonic() - began < 15
+
+
+@pytest.mark.slow
+def test_memory_stays_within_a_small_multiple_of_the_file_size(tmp_path):
+    """A 20 MB table (the curated rows repeated) costs at most 6 times its size above the
+    memory of validating the small curated file."""
+    text = (DATA / "evidence.csv").read_bytes()
+    header, body = text.split(b"\n", 1)
+    big = tmp_path / "evidence.csv"
+    copies = (20 * 2**20) // len(body)
+    big.write_bytes(header + b"\n" + (body.rstrip(b"\n") + b"\n") * copies)
+
+    def peak_mb(path: Path) -> float:
+        script = (
+            "import resource, sys; from pnen_explorer.cli import main; "
+            f"main(['validate', {str(path)!r}]); "
+            "sys.stderr.write(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))"
+        )
+        result = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
+        )
+        return int(result.stderr.strip().splitlines()[-1]) / 1024
+
+    size_mb = big.stat().st_size / 2**20
+    growth = peak_mb(big) - peak_mb(DATA / "evidence.csv")
+    assert growth <= 6 * size_mb, f"{growth:.0f} MB for a {size_mb:.0f} MB file"

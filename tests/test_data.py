@@ -316,3 +316,91 @@ def test_readme_and_citation_carry_the_data_version():
 def test_readme_names_no_stale_counts():
     readme = (DATA / "README.md").read_text(encoding="utf-8")
     assert "91 rows" not in readme and "primary-018 to primary-043" not in readme
+
+
+# --- faults in the user's words (issue: hardening) ------------------------------------------------
+
+
+def test_a_cell_over_128_kib_is_named_as_such(evidence_copy):
+    header, rows = read_rows(evidence_copy)
+    rows[0]["note"] = "x" * (128 * 1024 + 1)
+    write_rows(evidence_copy, header, rows)
+    with pytest.raises(EvidenceError) as caught:
+        load_evidence(evidence_copy)
+    (fault,) = caught.value.faults
+    assert "a cell is longer than 128 KiB" in str(fault)
+    assert (fault.row, fault.column) == (1, "note")
+    assert "field limit" not in str(caught.value)
+
+
+def test_a_cell_of_exactly_128_kib_is_not_refused_for_length(evidence_copy):
+    header, rows = read_rows(evidence_copy)
+    rows[0]["note"] = "x" * (128 * 1024)
+    write_rows(evidence_copy, header, rows)
+    load_evidence(evidence_copy)
+
+
+@pytest.mark.parametrize("blank", ["\n\n\n", "\r\n\r\n", " \n \n", ",,,\n"])
+def test_a_header_followed_by_empty_lines_says_so(evidence_copy, blank):
+    header = evidence_copy.read_text(encoding="utf-8").splitlines()[0]
+    evidence_copy.write_text(header + "\n" + blank, encoding="utf-8")
+    with pytest.raises(EvidenceError) as caught:
+        load_evidence(evidence_copy)
+    assert "the header is followed by empty lines" in str(caught.value)
+    assert "unmatched-header" not in str(caught.value)
+    assert "missing-label" not in str(caught.value)
+
+
+def test_empty_lines_before_the_header_say_so(evidence_copy):
+    evidence_copy.write_text("\n\n" + evidence_copy.read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(EvidenceError, match="the file starts with an empty line"):
+        load_evidence(evidence_copy)
+
+
+def test_missing_cells_are_called_empty_never_none(evidence_copy):
+    lines = evidence_copy.read_text(encoding="utf-8").splitlines()
+    short = ",".join(next(csv.reader([lines[1]]))[:5])
+    evidence_copy.write_text(lines[0] + "\n" + short + "\n", encoding="utf-8")
+    with pytest.raises(EvidenceError) as caught:
+        load_evidence(evidence_copy)
+    text = str(caught.value)
+    assert "None" not in text
+    assert "the cell is empty" in text
+    assert any(f.column == "statement" and f.row == 1 for f in caught.value.faults)
+
+
+@pytest.mark.parametrize(
+    "spelling", ["NAN", "nan", "NaN", "inf", "-inf", "Infinity", "-Infinity", "1e309"]
+)
+@pytest.mark.parametrize("column", ["value", "n_patients"])
+def test_nan_and_infinity_in_a_number_column_are_a_clear_fault(evidence_copy, spelling, column):
+    header, rows = read_rows(evidence_copy)
+    rows[0][column] = spelling
+    write_rows(evidence_copy, header, rows)
+    with pytest.raises(EvidenceError) as caught:
+        load_evidence(evidence_copy)
+    assert any(
+        f.row == 1 and f.column == column and f.value == spelling for f in caught.value.faults
+    ), caught.value
+
+
+def test_a_file_is_read_once(evidence_copy, monkeypatch):
+    """The schema check works on the records already read: no second open of the file."""
+    import builtins
+    import os
+
+    opened: list[str] = []
+    real_open, real_os_open = builtins.open, os.open
+
+    def counting_open(file, *args, **kwargs):
+        opened.append(str(file))
+        return real_open(file, *args, **kwargs)
+
+    def counting_os_open(path, *args, **kwargs):
+        opened.append(str(path))
+        return real_os_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", counting_open)
+    monkeypatch.setattr(os, "open", counting_os_open)
+    load_evidence(evidence_copy, references=load_references(), therapies=load_therapies())
+    assert opened.count(str(evidence_copy)) == 1
