@@ -1,7 +1,10 @@
 """Teaching cases: patients as the review's sections describe them, to open with one click.
 
 Each case names the section of lu2025 whose situation it sets up; fields the section does not
-imply stay unknown, so the guidance says what to find out.
+imply stay unknown, so the guidance says what to find out. Every case states whether the disease
+is progressing (``progressive``): ``""`` (unknown) unless its section implies it; the transplant
+candidate has been stable on treatment (1.4), and section 3.2's patient has progressed after
+chemotherapy.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ TEACHING_CASES: Mapping[str, Mapping[str, str]] = MappingProxyType(
             "resectable": "yes",
             "primary_site": "body_tail",
             "sstr_positive": "yes",
+            "progressive": "",
         },
         "G2 NET, type II, debulking question (1.1)": {
             "ki67": "12",
@@ -30,6 +34,7 @@ TEACHING_CASES: Mapping[str, Mapping[str, str]] = MappingProxyType(
             "liver_type": "II",
             "extrahepatic": "no",
             "primary_site": "head",
+            "progressive": "",
         },
         "G1 NET, diffuse type III, SSTR+ (3.5)": {
             "ki67": "2",
@@ -38,6 +43,7 @@ TEACHING_CASES: Mapping[str, Mapping[str, str]] = MappingProxyType(
             "liver_type": "III",
             "resectable": "no",
             "sstr_positive": "yes",
+            "progressive": "",
         },
         "G3 NET, Ki-67 30 % (3.1, 3.4)": {
             "ki67": "30",
@@ -46,12 +52,14 @@ TEACHING_CASES: Mapping[str, Mapping[str, str]] = MappingProxyType(
             "liver_type": "III",
             "resectable": "no",
             "sstr_positive": "yes",
+            "progressive": "",
         },
         "NEC, Ki-67 70 % (3.1)": {
             "ki67": "70",
             "differentiation": "poor",
             "functional": "no",
             "resectable": "no",
+            "progressive": "",
         },
         "Insulinoma with liver metastases (1.2)": {
             "ki67": "4",
@@ -59,6 +67,7 @@ TEACHING_CASES: Mapping[str, Mapping[str, str]] = MappingProxyType(
             "functional": "yes",
             "syndrome": "insulinoma",
             "liver_type": "I",
+            "progressive": "",
         },
         "Transplant candidate (1.4)": {
             "ki67": "5",
@@ -70,6 +79,7 @@ TEACHING_CASES: Mapping[str, Mapping[str, str]] = MappingProxyType(
             "liver_involvement_pct": "30",
             "stable_months": "8",
             "age": "50",
+            "progressive": "no",
         },
         "Small lesions for ablation (2.1)": {
             "ki67": "3",
@@ -79,6 +89,13 @@ TEACHING_CASES: Mapping[str, Mapping[str, str]] = MappingProxyType(
             "liver_lesions": "2",
             "largest_lesion_cm": "2.5",
             "resectable": "no",
+            "progressive": "",
+        },
+        "G2 NET progressing after CAPTEM (3.2)": {
+            "ki67": "8",
+            "differentiation": "well",
+            "progressive": "yes",
+            "prior_therapies": "captem",
         },
     }
 )

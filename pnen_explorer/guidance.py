@@ -30,8 +30,10 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from pnen_explorer.cards import STUDY_COLUMNS, evidence_base, fitting_mask
 from pnen_explorer.data import data_dir, load_evidence, load_therapies
 from pnen_explorer.grouping import ids_by_key
 from pnen_explorer.profile import Profile
@@ -88,6 +90,9 @@ class When:
     def __or__(self, other: When) -> When:
         return When(f"({self.text} or {other.text})", lambda p: self(p) or other(p))
 
+    def __invert__(self) -> When:
+        return When(f"not ({self.text})", lambda p: not self(p))
+
 
 ALWAYS = When("always", lambda p: True)
 
@@ -138,6 +143,9 @@ def had_any(*names: str) -> When:
 LOW_GRADE = is_("grade", "G1", "G2")
 HIGH_GRADE = is_("grade", "G3", "NEC")
 GRADE_UNKNOWN = unknown("grade")
+PROGRESSING = is_("progressive", True)
+NOT_PROGRESSING = is_("progressive", False)
+PROGRESSION_UNKNOWN = unknown("progressive")
 
 
 # --- liver-transplant selection criteria (lu2025 1.4, quoting ref 11) ---------------------------
@@ -333,6 +341,19 @@ _G3_TKI = (
 )
 
 
+CAPTEM_GRADES = LOW_GRADE | (is_("grade", "G3") & below("ki67", G3_KI67_CUTOFF))
+"""Where the review puts CAPTEM: G1/G2, and G3 NET below Ki-67 55 % (3.1 [18, 35, 39])."""
+
+_FIND_PROGRESSION_TARGETED = (
+    "Find out whether the disease is progressing (radiological progression): the review names "
+    "{drug} for progressive G1/G2 pNET."
+)
+_NOT_PROGRESSING_TARGETED = (
+    "The disease is not progressing: the review names {drug} for progressive G1/G2 pNET, so "
+    "the situation it describes has not arisen yet."
+)
+
+
 RULES: tuple[Rule, ...] = (
     # ---- radical resection: 1.1 non-functional, 1.2 functional; xue2025 abstract ------------
     Rule(
@@ -457,15 +478,6 @@ RULES: tuple[Rule, ...] = (
         f"by the expected reduction (at least {DEBULKING_MIN_PCT} %).",
         "1.1",
         (15, 17),
-    ),
-    Rule(
-        "radical resection",
-        LOW_GRADE & is_("liver_type", "I", "II") & isnt("extrahepatic", True),
-        NOTE,
-        "After radical resection of G1/G2 type I or part of type II disease without "
-        "extrahepatic spread, 5-year survival is 65-70 %.",
-        "abstract",
-        source="xue2025",
     ),
     Rule(
         "radical resection",
@@ -766,7 +778,7 @@ RULES: tuple[Rule, ...] = (
         NOTE,
         "In one study, conversion therapy (SSA, CAPTEM, liver-directed intervention or "
         "radiofrequency ablation) followed by surgery gave a longer median PFS than operating "
-        "straight away (22 vs 12 months, P = 0.027).",
+        "straight away.",
         "1.5",
         (24,),
     ),
@@ -820,9 +832,8 @@ RULES: tuple[Rule, ...] = (
         "radiofrequency ablation",
         is_("functional", True),
         NOTE,
-        "Hormone symptoms: after radiofrequency ablation 97 % had at least partial and 73 % "
-        "marked or complete relief, lasting 14 ± 5 months; in another report 92 % improved but "
-        "63-87 % recurred.",
+        "Hormone symptoms: radiofrequency ablation relieved them in most patients, though in "
+        "another report they often came back.",
         "2.1",
         (27, 28),
     ),
@@ -944,20 +955,28 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "captem",
-        is_("grade", "G1", "G2", "G3"),
+        CAPTEM_GRADES,
         NOTE,
-        "With CAPTEM, PFS reached 29 months and the risk of progression halved; intermediate- "
-        "to high-grade pNET also did well.",
+        "CAPTEM clearly lengthened PFS in pNET and lowered the risk of progression; "
+        "intermediate- to high-grade pNET with liver metastases also did well.",
         "3.1",
         (36, 37),
     ),
     Rule(
         "captem",
-        is_("grade", "G1", "G2", "G3"),
+        CAPTEM_GRADES,
         NOTE,
-        "CAPTEM with yttrium-90 radioembolisation: liver objective response 74 %.",
+        "CAPTEM and yttrium-90 radioembolisation work well together in the liver.",
         "3.1",
         (38,),
+    ),
+    Rule(
+        "captem",
+        CAPTEM_GRADES & PROGRESSING,
+        NOTE,
+        "Progressing disease: the review finds chemotherapy works well in pNEN liver metastases "
+        "that are high grade, bulky, fast-progressing or highly proliferative.",
+        "3.1",
     ),
     Rule(
         "captem",
@@ -1046,7 +1065,32 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "everolimus",
-        LOW_GRADE,
+        LOW_GRADE & PROGRESSION_UNKNOWN,
+        CONSIDER,
+        _FIND_PROGRESSION_TARGETED.format(drug="everolimus"),
+        "3.2",
+        (18, 20, 39),
+    ),
+    Rule(
+        "everolimus",
+        LOW_GRADE & NOT_PROGRESSING,
+        CONSIDER,
+        _NOT_PROGRESSING_TARGETED.format(drug="everolimus"),
+        "3.2",
+        (18, 20, 39),
+    ),
+    Rule(
+        "everolimus",
+        LOW_GRADE & PROGRESSING & had_any(*CHEMOTHERAPIES),
+        RECOMMENDED,
+        "Progressive G1/G2 pNET after chemotherapy: the review names everolimus for this "
+        "situation too, besides its first-line place.",
+        "3.2",
+        (18, 20, 39),
+    ),
+    Rule(
+        "everolimus",
+        LOW_GRADE & PROGRESSING,
         RECOMMENDED,
         "Progressive G1/G2 pNET with liver metastases: everolimus is one of the two targeted "
         "drugs approved for pNEN and a first-line targeted option in the NCCN guideline.",
@@ -1064,20 +1108,11 @@ RULES: tuple[Rule, ...] = (
     Rule("everolimus", is_("grade", "NEC"), INVESTIGATIONAL, _NEC_TARGETED, "3.2"),
     Rule(
         "everolimus",
-        LOW_GRADE & had_any(*CHEMOTHERAPIES),
+        LOW_GRADE & had_any(*CHEMOTHERAPIES) & isnt("progressive", True),
         NOTE,
         "Everolimus is also used for progressive G1/G2 disease after chemotherapy.",
         "3.2",
         (18, 20, 39),
-    ),
-    Rule(
-        "everolimus",
-        LOW_GRADE,
-        NOTE,
-        "In the phase III RADIANT-3 trial, median overall survival with everolimus in advanced "
-        "progressive pNET was 44 months.",
-        "3.2",
-        (46,),
     ),
     Rule(
         "sunitinib",
@@ -1089,7 +1124,23 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "sunitinib",
-        LOW_GRADE,
+        LOW_GRADE & PROGRESSION_UNKNOWN,
+        CONSIDER,
+        _FIND_PROGRESSION_TARGETED.format(drug="sunitinib"),
+        "3.2",
+        (18, 20, 39),
+    ),
+    Rule(
+        "sunitinib",
+        LOW_GRADE & NOT_PROGRESSING,
+        CONSIDER,
+        _NOT_PROGRESSING_TARGETED.format(drug="sunitinib"),
+        "3.2",
+        (18, 20, 39),
+    ),
+    Rule(
+        "sunitinib",
+        LOW_GRADE & PROGRESSING,
         RECOMMENDED,
         "Progressive G1/G2 pNET with liver metastases: sunitinib is one of the two targeted "
         "drugs approved for pNEN and a first-line targeted option in the NCCN guideline.",
@@ -1102,8 +1153,8 @@ RULES: tuple[Rule, ...] = (
         "sunitinib",
         LOW_GRADE,
         NOTE,
-        "In Chinese patients: median survival 47.5 months, PFS 15.3 months, objective response "
-        "5.0 %; 25 mg/day was better tolerated.",
+        "Studies in Chinese patients found sunitinib lengthened survival, and a lower daily "
+        "dose was better tolerated.",
         "3.2",
         (41, 42),
     ),
@@ -1120,8 +1171,8 @@ RULES: tuple[Rule, ...] = (
         LOW_GRADE,
         CONSIDER,
         "Surufatinib, a newer anti-angiogenic and immune-modulating kinase inhibitor, clearly "
-        "improved PFS in Chinese phase III trials (median 9.2-10.9 months); it is not among the "
-        "two drugs approved for pNEN.",
+        "improved PFS in Chinese phase III trials; it is not among the two drugs approved for "
+        "pNEN.",
         "3.2",
         (43, 44),
     ),
@@ -1200,10 +1251,30 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "prrt",
-        LOW_GRADE,
+        LOW_GRADE & PROGRESSION_UNKNOWN,
+        CONSIDER,
+        "Find out whether the disease is progressing (radiological progression): PRRT is "
+        "approved for progressive SSTR-positive gastroenteropancreatic NET.",
+        "abstract",
+        source="xue2025",
+    ),
+    Rule(
+        "prrt",
+        LOW_GRADE & NOT_PROGRESSING,
+        CONSIDER,
+        "The disease is not progressing: the approval the review names is for progressive "
+        "SSTR-positive gastroenteropancreatic NET.",
+        "abstract",
+        source="xue2025",
+    ),
+    Rule(
+        "prrt",
+        LOW_GRADE & PROGRESSING,
         RECOMMENDED,
-        "SSTR-positive G1/G2 NET: the main use of PRRT so far.",
-        "3.4",
+        "Progressive SSTR-positive G1/G2 NET: PRRT is approved for progressive SSTR-positive "
+        "gastroenteropancreatic NET and has lengthened PFS.",
+        "abstract",
+        source="xue2025",
     ),
     Rule(
         "prrt",
@@ -1241,20 +1312,10 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "prrt",
-        HIGH_GRADE & below("ki67", G3_KI67_CUTOFF),
-        NOTE,
-        f"Carefully selected G3 NET/NEC with Ki-67 above 20 and below {G3_KI67_CUTOFF} % reached "
-        "disease control in 30-80 % after PRRT.",
-        "3.4",
-        (18, 55),
-    ),
-    Rule(
-        "prrt",
         LOW_GRADE & isnt("sstr_positive", False),
         NOTE,
-        "PRRT is approved in the USA for progressive SSTR-positive gastroenteropancreatic NET.",
-        "abstract",
-        source="xue2025",
+        "G1/G2 NET has been the main use of PRRT so far.",
+        "3.4",
     ),
     Rule(
         "prrt",
@@ -1355,6 +1416,16 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "somatostatin analogues",
+        had_any("somatostatin analogues") & PROGRESSING,
+        CONSIDER,
+        "Progressing after SSA: SSA is the first-line treatment, and the review warns that PFS "
+        "falls sharply once the tumour resists SSA; octreotide and lanreotide have also been "
+        "used in progressive pNEN.",
+        "3.5",
+        (62, 63, 64),
+    ),
+    Rule(
+        "somatostatin analogues",
         LOW_GRADE & below("ki67", SSA_KI67_BELOW) & is_("sstr_positive", True),
         RECOMMENDED,
         f"G1/G2, Ki-67 below {SSA_KI67_BELOW} %, SSTR-positive: SSA is first-line treatment, "
@@ -1372,11 +1443,19 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "somatostatin analogues",
-        isnt("sstr_positive", False),
+        isnt("sstr_positive", False) & ~had_any("somatostatin analogues"),
         NOTE,
         "Once the tumour becomes resistant to SSA, PFS drops sharply.",
         "3.5",
         (64,),
+    ),
+    Rule(
+        "somatostatin analogues",
+        PROGRESSING & ~had_any("somatostatin analogues") & isnt("sstr_positive", False),
+        NOTE,
+        "Progressing disease: octreotide and lanreotide have also been used in progressive pNEN.",
+        "3.5",
+        (63,),
     ),
     # ---- interferon alfa: 3.5 ----------------------------------------------------------------
     Rule(
@@ -1410,6 +1489,196 @@ RULES: tuple[Rule, ...] = (
 """The rule table, grouped by therapy; within a therapy, order decides (see the module doc)."""
 
 
+# --- what each verdict presupposes, and the line of therapy -------------------------------------
+
+
+@dataclass(frozen=True)
+class Premise:
+    """One thing the reviews presuppose for a therapy: ``aspect`` (one of :data:`ASPECTS`),
+    the condition in words, and where the review states it."""
+
+    aspect: str
+    text: str
+    section: str
+    ref_nos: tuple[int, ...] = ()
+    source: str = "lu2025"
+
+    def citation(self) -> str:
+        refs = f" [{', '.join(map(str, self.ref_nos))}]" if self.ref_nos else ""
+        return f"{self.source} {self.section}{refs}"
+
+
+ASPECTS = (
+    "progression",
+    "line",
+    "sstr",
+    "grade",
+    "resectability",
+    "function",
+    "extent",
+    "patient",
+)
+"""What a premise is about: progression, line of therapy, SSTR status, grade range,
+resectability, hormone function, the extent of the disease, or the patient (age)."""
+
+LINES = (
+    "local treatment",
+    "first-line systemic",
+    "after progression or another treatment",
+    "line not stated",
+)
+"""Lines of therapy in the order a class meets them: surgery and liver-directed treatment, the
+first systemic treatments, those the reviews place after progression or after another
+treatment, and those for which the reviews state no line."""
+
+_ABLATION_LIMITS = (
+    f"one lesion up to {ABLATION_SINGLE_MAX_CM} cm, or {ABLATION_FEW[0]}-{ABLATION_FEW[-1]} "
+    f"lesions up to {ABLATION_FEW_MAX_CM} cm each, away from major vessels and bile ducts"
+)
+_ABLATION_PREMISES = (
+    Premise("extent", _ABLATION_LIMITS, "2.1"),
+    Premise("grade", "low grade with a small liver burden (may help high grade too)", "2"),
+    Premise("line", "local treatment, notably when surgery is not tolerated", "2"),
+)
+
+PREMISES: dict[str, tuple[Premise, ...]] = {
+    "radical resection": (
+        Premise(
+            "resectability",
+            "all the disease can be removed: type I, or type II where everything can go",
+            "1.1",
+            (14,),
+        ),
+        Premise("grade", "G1/G2, or type I G3 NET that can be removed completely", "1.1", (14,)),
+        Premise("extent", "disease confined to the liver", "abstract", source="xue2025"),
+        Premise(
+            "line", "local treatment: good liver reserve, no serious comorbidity", "1.1", (14,)
+        ),
+    ),
+    "debulking surgery": (
+        Premise("resectability", "not all the disease can be removed", "1.1", (14,)),
+        Premise(
+            "extent",
+            f"at least {DEBULKING_MIN_PCT} % of the tumour can be removed, with enough liver "
+            "kept; type II, not routinely type III",
+            "1.1",
+            (15, 17),
+        ),
+        Premise("grade", "G1/G2 (disputed for G3 NET and NEC)", "1.1", (18,)),
+    ),
+    "primary tumour resection": (
+        Premise("extent", "the primary is still in place", "1.3"),
+        Premise(
+            "resectability",
+            "primary and metastases can all be removed; otherwise mainly for bleeding or "
+            "obstruction",
+            "1.3",
+        ),
+    ),
+    "liver transplantation": tuple(
+        Premise(aspect, c.label, "1.4", (11,))
+        for aspect, c in zip(
+            ("extent", "grade", "extent", "extent", "progression", "patient"),
+            TRANSPLANT_CRITERIA,
+            strict=True,
+        )
+    ),
+    "neoadjuvant therapy": (
+        Premise(
+            "resectability",
+            "surgery alone is limited or impossible: shrink the disease until it can be removed",
+            "1.5",
+            (23,),
+        ),
+        Premise("line", "before surgery, within a multidisciplinary plan", "1.5", (23,)),
+    ),
+    "radiofrequency ablation": _ABLATION_PREMISES,
+    "microwave ablation": _ABLATION_PREMISES,
+    "transarterial embolization": (
+        Premise("function", "functional liver metastases (HAE/HACE, with SSA)", "2.2"),
+        Premise("line", "local treatment when surgery is not possible or not tolerated", "2"),
+    ),
+    "captem": (
+        Premise(
+            "grade",
+            f"G1/G2, or well-differentiated G3 NET with Ki-67 below {G3_KI67_CUTOFF} %",
+            "3.1",
+            (18, 35, 39),
+        ),
+        Premise("line", "the preferred chemotherapy for G1/G2 pNET", "3.1", (18, 35)),
+    ),
+    "platinum-based chemotherapy": (
+        Premise("grade", f"NEC, or G3 NET with Ki-67 of {G3_KI67_CUTOFF} % or more", "3.1", (39,)),
+        Premise("line", "first-line chemotherapy for NEC", "3.1"),
+    ),
+    "everolimus": (
+        Premise("progression", "progressive disease", "3.2", (18, 20, 39)),
+        Premise("grade", "G1/G2 pNET (some activity reported in G3)", "3.2", (18, 20, 39)),
+        Premise("line", "first-line targeted drug, or after chemotherapy", "3.2", (18, 20, 39)),
+    ),
+    "sunitinib": (
+        Premise("progression", "progressive disease", "3.2", (18, 20, 39)),
+        Premise("grade", "G1/G2 pNET", "3.2", (18, 20, 39)),
+        Premise("line", "first-line targeted drug", "3.2", (18, 20, 39)),
+    ),
+    "surufatinib": (
+        Premise("extent", "advanced NET, as in the trials cited", "3.2", (43, 44)),
+        Premise("line", "no line stated by the reviews", "3.2", (43, 44)),
+    ),
+    "immune checkpoint inhibitors": (
+        Premise("line", "mostly within trials, combined with other treatment", "3.3", (51,)),
+    ),
+    "prrt": (
+        Premise("sstr", "SSTR-positive (somatostatin-receptor imaging)", "3.4", (53, 54)),
+        Premise("progression", "progressive disease", "abstract", source="xue2025"),
+        Premise(
+            "grade",
+            f"G1/G2; studied in G3 with Ki-67 below {G3_KI67_CUTOFF} %",
+            "3.4",
+            (18, 55),
+        ),
+        Premise("line", "after progression", "abstract", source="xue2025"),
+    ),
+    "somatostatin analogues": (
+        Premise("sstr", "SSTR-positive", "3.5", (62,)),
+        Premise(
+            "grade",
+            f"G1/G2 with Ki-67 below {SSA_KI67_BELOW} %, slowly growing",
+            "3.5",
+            (62,),
+        ),
+        Premise("line", "first line", "3.5", (62,)),
+        Premise("function", "or hormone symptoms of a functional tumour", "3.5", (39, 62)),
+    ),
+    "interferon alfa": (
+        Premise("function", "functional tumour with hormone symptoms", "3.5", (20,)),
+        Premise("line", "with SSA, when SSA alone does not control the symptoms", "3.5", (20,)),
+    ),
+}
+"""Therapy -> what its verdict presupposes, each with its source (shown on the therapy cards)."""
+
+LINE_OF_THERAPY: dict[str, str] = {
+    "radical resection": LINES[0],
+    "debulking surgery": LINES[0],
+    "primary tumour resection": LINES[0],
+    "liver transplantation": LINES[0],
+    "neoadjuvant therapy": LINES[0],
+    "radiofrequency ablation": LINES[0],
+    "microwave ablation": LINES[0],
+    "transarterial embolization": LINES[0],
+    "somatostatin analogues": LINES[1],
+    "captem": LINES[1],
+    "platinum-based chemotherapy": LINES[1],
+    "everolimus": LINES[1],
+    "sunitinib": LINES[1],
+    "prrt": LINES[2],
+    "interferon alfa": LINES[2],
+    "surufatinib": LINES[3],
+    "immune checkpoint inhibitors": LINES[3],
+}
+"""Therapy -> its line (:data:`LINES`), from the ``line`` premises above: the cards' order."""
+
+
 def rules_table() -> pd.DataFrame:
     """The rules as a table to read: therapy, condition, verdict (empty for notes), reason,
     source, section and references, in the order they are applied."""
@@ -1437,7 +1706,11 @@ def _applied(profile: Profile, therapy: str) -> tuple[Rule, ...]:
 
 def _therapy_map(therapies: pd.DataFrame) -> dict[str, str]:
     """Evidence therapy name -> guidance therapy name (therapies.csv's ``guidance_therapy``)."""
-    return dict(zip(therapies["therapy"], therapies["guidance_therapy"], strict=True))
+    return {
+        t: g
+        for t, g in zip(therapies["therapy"], therapies["guidance_therapy"], strict=True)
+        if isinstance(g, str) and g
+    }
 
 
 @cache
@@ -1446,54 +1719,110 @@ def _curated_therapy_map() -> dict[str, str]:
     return _therapy_map(load_therapies())
 
 
-@cache
-def _curated_evidence_ids() -> dict[str, tuple[str, ...]]:
-    return _ids_by_therapy(load_evidence(), _curated_therapy_map())
+def therapy_family(
+    evidence_therapies: pd.Series, therapies: pd.DataFrame | None = None
+) -> pd.Series:
+    """The guidance therapy each evidence therapy is evidence for (its family), NaN for none.
+
+    Families come from ``data/therapies.csv`` (``guidance_therapy``): ``prrt`` covers
+    ``PRRT``, ``177Lu-DOTATATE PRRT``, ``intra-arterial 90Y PRRT``, ``225Ac-DOTATATE`` ...
+
+    >>> therapy_family(pd.Series(["177Lu-DOTATATE PRRT", "CAPTEM", "chemotherapy"])).tolist()
+    ['prrt', 'captem', nan]
+    """
+    mapping = _curated_therapy_map() if therapies is None else _therapy_map(therapies)
+    return evidence_therapies.astype(object).map(mapping)
 
 
-def _ids_by_therapy(evidence: pd.DataFrame, mapping: dict[str, str]) -> dict[str, tuple[str, ...]]:
-    """Ids of the evidence rows about each guidance therapy."""
-    target = evidence["therapy"].astype(object).map(mapping)
-    groups = ids_by_key(target, evidence["evidence_id"])
+def _family_ids(
+    evidence: pd.DataFrame, family: pd.Series, keep: np.ndarray
+) -> dict[str, tuple[str, ...]]:
+    """Ids of the kept evidence rows about each guidance therapy."""
+    groups = ids_by_key(
+        family.to_numpy(dtype=object)[keep], evidence["evidence_id"].to_numpy()[keep]
+    )
     return {name: ids for name, ids in groups.items() if name in THERAPIES}
 
 
-def _evidence_ids(
-    evidence: pd.DataFrame | None, therapies: pd.DataFrame | None
-) -> dict[str, tuple[str, ...]]:
+@dataclass(frozen=True)
+class _Evidence:
+    """The evidence rows of each therapy for one profile: all, fitting, about others."""
+
+    rows: pd.DataFrame  # the columns that name a row's study (cards.STUDY_COLUMNS)
+    all: dict[str, tuple[str, ...]]
+    fitting: dict[str, tuple[str, ...]]
+    other: dict[str, tuple[str, ...]]
+
+
+def _evidence_for(
+    profile: Profile, evidence: pd.DataFrame | None, therapies: pd.DataFrame | None
+) -> _Evidence:
     if evidence is None:
-        curated = (data_dir() / "evidence.csv").is_file()
-        return _curated_evidence_ids() if curated else {}
-    mapping = _curated_therapy_map() if therapies is None else _therapy_map(therapies)
-    return _ids_by_therapy(evidence, mapping)
+        evidence = load_evidence() if (data_dir() / "evidence.csv").is_file() else None
+    if evidence is None or evidence.empty:
+        empty = pd.DataFrame({"evidence_id": pd.Series([], dtype=object)})
+        return _Evidence(empty, {}, {}, {})
+    family = therapy_family(evidence["therapy"], therapies)
+    fits, _ = fitting_mask(evidence, profile)
+    everything = np.ones(len(evidence), dtype=bool)
+    return _Evidence(
+        evidence[[c for c in STUDY_COLUMNS if c in evidence.columns]],
+        _family_ids(evidence, family, everything),
+        _family_ids(evidence, family, fits),
+        _family_ids(evidence, family, ~fits),
+    )
+
+
+def _rows(evidence: pd.DataFrame, ids: tuple[str, ...]) -> pd.DataFrame:
+    if not ids:
+        return evidence.iloc[:0]
+    return evidence[evidence["evidence_id"].isin(ids)]
 
 
 def applicable_therapies(
     profile: Profile,
     evidence: pd.DataFrame | None = None,
     therapies: pd.DataFrame | None = None,
+    references: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per therapy of the vocabulary: what the reviews say for this profile.
 
-    Columns: ``therapy``, ``therapy_class``, ``verdict`` (categorical, :data:`VERDICTS`),
-    ``reasons`` (tuple of sentences, the deciding one first), ``citations`` (tuple, one per
-    reason: source, section, references), ``section`` (the sections behind the reasons, as
-    text), ``ref_nos`` (tuple of lu2025 reference numbers), ``evidence_ids`` (ids of the
-    evidence rows about the therapy; empty when no evidence table is given or on disk) and
-    ``criteria`` (liver transplantation only: each selection criterion -> ``met``, ``not met``
-    or ``unknown``; empty for the others).
+    Columns:
 
-    ``evidence`` defaults to the curated table when it exists; ``therapies`` (the vocabulary
-    that maps evidence therapies onto these names) defaults to the curated one. Curated tables
-    are read once per session.
+    - ``therapy``, ``therapy_class``;
+    - ``verdict`` (categorical, :data:`VERDICTS`);
+    - ``reasons`` (tuple of sentences, the deciding one first, then the notes; no reason quotes
+      a study's figure: figures are evidence rows, shown as fitting or not);
+    - ``citations`` (tuple, one per reason: source, section, references), ``section`` (the
+      sections behind the reasons, as text), ``ref_nos`` (tuple of lu2025 reference numbers);
+    - ``presupposes`` (tuple of what the verdict presupposes, :data:`PREMISES`: progression,
+      line, SSTR, grade range, resectability ...) and ``line`` (:data:`LINES`) with
+      ``line_order`` (its position there);
+    - ``evidence_ids`` (every evidence row of the therapy's family, see
+      :func:`therapy_family`), ``fitting_ids`` (those that fit the profile: exactly what the
+      Evidence tab shows for the therapy) and ``other_ids`` (those about other patients);
+    - ``evidence_base`` (the fitting rows' studies in words, e.g. ``"2 phase 3 trials, both
+      pancreatic; 1 retrospective series, mixed-site"``), ``evidence_level`` (``randomised``,
+      ``prospective``, ``retrospective``, ``review or expert statement only``, or ``no fitting
+      evidence``) and ``sites`` (tags of the fitting rows' tumour sites that are not
+      pancreatic); see :mod:`pnen_explorer.cards`;
+    - ``criteria`` (liver transplantation only: each selection criterion -> ``met``, ``not
+      met`` or ``unknown``; empty for the others).
+
+    ``evidence`` defaults to the curated table when it exists (no rows otherwise); a table
+    without applicability columns restricts no one. ``therapies`` (the vocabulary that maps
+    evidence therapies onto these names) and ``references`` (for the designs of cited
+    studies) default to the curated ones. Curated tables are read once per session.
     """
-    ids = _evidence_ids(evidence, therapies)
+    found = _evidence_for(profile, evidence, therapies)
     rows = []
     for therapy, therapy_class in THERAPIES.items():
         applied = _applied(profile, therapy)
         sections = dict.fromkeys(
             r.section if r.source == "lu2025" else f"{r.source} {r.section}" for r in applied
         )
+        fitting = found.fitting.get(therapy, ())
+        base = evidence_base(_rows(found.rows, fitting), references)
         rows.append(
             {
                 "therapy": therapy,
@@ -1503,7 +1832,15 @@ def applicable_therapies(
                 "citations": tuple(r.citation() for r in applied),
                 "section": "; ".join(sections),
                 "ref_nos": tuple(sorted({n for r in applied for n in r.ref_nos})),
-                "evidence_ids": ids.get(therapy, ()),
+                "presupposes": tuple(p.text for p in PREMISES.get(therapy, ())),
+                "line": LINE_OF_THERAPY[therapy],
+                "line_order": LINES.index(LINE_OF_THERAPY[therapy]),
+                "evidence_ids": found.all.get(therapy, ()),
+                "fitting_ids": fitting,
+                "other_ids": found.other.get(therapy, ()),
+                "evidence_base": base.text,
+                "evidence_level": base.level,
+                "sites": base.sites,
                 "criteria": criteria_status(profile) if therapy == "liver transplantation" else {},
             }
         )

@@ -9,6 +9,9 @@ from hypothesis import given, settings
 
 from pnen_explorer.data import load_evidence, load_therapies
 from pnen_explorer.guidance import (
+    ASPECTS,
+    LINE_OF_THERAPY,
+    PREMISES,
     RULES,
     TRANSPLANT_CRITERIA,
     VERDICTS,
@@ -106,7 +109,15 @@ def test_one_row_per_therapy_of_the_vocabulary_in_order():
         "citations",
         "section",
         "ref_nos",
+        "presupposes",
+        "line",
+        "line_order",
         "evidence_ids",
+        "fitting_ids",
+        "other_ids",
+        "evidence_base",
+        "evidence_level",
+        "sites",
         "criteria",
     ]
     assert list(frame["verdict"].cat.categories) == list(VERDICTS)
@@ -368,7 +379,7 @@ SURGERY_CASES = [
         {**NF_G2, "liver_type": "III"},
         "neoadjuvant therapy",
         "consider",
-        "22 vs 12 months",
+        "longer median PFS than operating",
     ),
     case(
         "1.5 resectable",
@@ -566,7 +577,7 @@ def test_rfa_ki67_below_5_has_the_best_control(ki67, words):
 
 def test_rfa_relieves_hormone_symptoms_of_functional_tumours():
     reasons = row("radiofrequency ablation", ki67=2, functional=True)["reasons"]
-    assert any("97 %" in r and "73 %" in r for r in reasons)
+    assert any("relieved them in most patients" in r for r in reasons)
 
 
 # --- transarterial therapy: 2.2 -----------------------------------------------------------------
@@ -624,16 +635,40 @@ def test_chemotherapy_unknowns_say_what_to_find_out(fields, words):
     assert row("captem", **fields)["reasons"][0].startswith(words)
 
 
-def test_captem_reasons_carry_the_reviews_figures():
+def test_captem_reasons_carry_the_reviews_findings_without_their_figures():
+    """3.1 [36-38]: the findings stay as notes; their figures are evidence rows (lu2025-036,
+    lu2025-037, lu2025-039), shown on the card where they fit."""
     reasons = " ".join(row("captem", **NF_G2)["reasons"])
-    assert "29 months" in reasons and "74 %" in reasons and "preferred" in reasons
+    assert "lengthened PFS" in reasons and "radioembolisation" in reasons
+    assert "preferred" in reasons
+    assert "29 months" not in reasons and "74 %" not in reasons
+
+
+def test_captem_findings_only_where_captem_is_the_chemotherapy():
+    """3.1 [39]: at Ki-67 55 % or more a G3 NET follows the NEC regimen, so CAPTEM's findings
+    are no note there."""
+    reasons = row("captem", **{**NF_G3, "ki67": 60})["reasons"]
+    assert not any("lengthened PFS" in r for r in reasons)
+
+
+def test_chemotherapy_for_fast_progressing_disease():
+    """3.1 (no reference): chemotherapy works well in fast-progressing disease."""
+    progressing = row("captem", **NF_G2, progressive=True)["reasons"]
+    assert any("fast-progressing" in r for r in progressing)
+    assert not any("fast-progressing" in r for r in row("captem", **NF_G2)["reasons"])
 
 
 # --- targeted drugs: 3.2 ------------------------------------------------------------------------
 
 TARGETED_CASES = [
-    case("G1", NF_G1, "recommended", "recommended", "consider"),
-    case("G2", NF_G2, "recommended", "recommended", "consider"),
+    case(
+        "G1 progressive", {**NF_G1, "progressive": True}, "recommended", "recommended", "consider"
+    ),
+    case(
+        "G2 progressive", {**NF_G2, "progressive": True}, "recommended", "recommended", "consider"
+    ),
+    case("G2 progression unknown", NF_G2, "consider", "consider", "consider"),
+    case("G2 not progressing", {**NF_G2, "progressive": False}, "consider", "consider", "consider"),
     case("G3 NET", NF_G3, "consider", "investigational", "investigational"),
     case("NEC", NF_NEC, "investigational", "investigational", "investigational"),
     case("grade unknown", {}, "consider", "consider", "consider"),
@@ -648,17 +683,36 @@ def test_targeted_drugs_by_grade(fields, everolimus, sunitinib, surufatinib):
     assert frame.loc["surufatinib", "verdict"] == surufatinib
 
 
+@pytest.mark.parametrize("drug", ["everolimus", "sunitinib"])
+def test_targeted_drugs_ask_whether_the_disease_is_progressing(drug):
+    """3.2 [18, 20, 39]: everolimus and sunitinib are named for progressive G1/G2 pNET."""
+    item = row(drug, **NF_G2)
+    assert item["verdict"] == "consider"
+    assert item["reasons"][0].startswith("Find out whether the disease is progressing")
+    assert item["citations"][0] == "lu2025 3.2 [18, 20, 39]"
+    stable = row(drug, **NF_G2, progressive=False)
+    assert stable["verdict"] == "consider" and "not progressing" in stable["reasons"][0]
+
+
 def test_everolimus_after_chemotherapy():
-    after = row("everolimus", **NF_G2, prior_therapies=("captem",))["reasons"]
-    before = row("everolimus", **NF_G2)["reasons"]
-    assert any("after chemotherapy" in r for r in after)
-    assert not any("after chemotherapy" in r for r in before)
+    """3.2 [18, 20, 39]: everolimus is also named for progressive G1/G2 pNET after
+    chemotherapy."""
+    after = row("everolimus", **NF_G2, progressive=True, prior_therapies=("captem",))
+    assert after["verdict"] == "recommended"
+    assert "after chemotherapy" in after["reasons"][0]
+    first_line = row("everolimus", **NF_G2, progressive=True)["reasons"]
+    assert not any("after chemotherapy" in r for r in first_line)
+    unknown = row("everolimus", **NF_G2, prior_therapies=("captem",))["reasons"]
+    assert unknown[0].startswith("Find out whether the disease is progressing")
+    assert any("after chemotherapy" in r for r in unknown[1:])
 
 
-def test_targeted_figures():
-    assert any("47.5 months" in r for r in row("sunitinib", **NF_G2)["reasons"])
-    assert any("9.2-10.9 months" in r for r in row("surufatinib", **NF_G2)["reasons"])
-    assert any("44 months" in r for r in row("everolimus", **NF_G2)["reasons"])
+def test_targeted_reasons_quote_no_trial_figures():
+    """The figures of 3.2 are evidence rows (lu2025-042, lu2025-048, lu2025-050)."""
+    for drug in ("sunitinib", "surufatinib", "everolimus"):
+        reasons = " ".join(row(drug, **NF_G2, progressive=True)["reasons"])
+        assert "months" not in reasons, drug
+    assert any("improved PFS" in r for r in row("surufatinib", **NF_G2)["reasons"])
 
 
 # --- immunotherapy: 3.3 -------------------------------------------------------------------------
@@ -674,9 +728,31 @@ def test_checkpoint_inhibitors_are_investigational(fields):
 PRRT_CASES = [
     case("SSTR-negative G1", {**NF_G1, "sstr_positive": False}, "not_recommended", "no target"),
     case("SSTR unknown G1", NF_G1, "consider", "Find out the SSTR status"),
-    case("SSTR+ G1", {**NF_G1, "sstr_positive": True}, "recommended", "G1/G2 NET"),
-    case("SSTR+ G2", {**NF_G2, "sstr_positive": True}, "recommended", "meta-analysis"),
-    case("SSTR+ G3 Ki-67 30", {**NF_G3, "sstr_positive": True}, "consider", "30-80 %"),
+    case(
+        "SSTR+ G1 progressive",
+        {**NF_G1, "sstr_positive": True, "progressive": True},
+        "recommended",
+        "approved for progressive",
+    ),
+    case(
+        "SSTR+ G2 progressive",
+        {**NF_G2, "sstr_positive": True, "progressive": True},
+        "recommended",
+        "meta-analysis",
+    ),
+    case(
+        "SSTR+ G2 progression unknown",
+        {**NF_G2, "sstr_positive": True},
+        "consider",
+        "Find out whether the disease is progressing",
+    ),
+    case(
+        "SSTR+ G2 not progressing",
+        {**NF_G2, "sstr_positive": True, "progressive": False},
+        "consider",
+        "not progressing",
+    ),
+    case("SSTR+ G3 Ki-67 30", {**NF_G3, "sstr_positive": True}, "consider", "prolongs survival"),
     case(
         "SSTR+ G3 Ki-67 54.9",
         {**NF_G3, "ki67": 54.9, "sstr_positive": True},
@@ -705,7 +781,7 @@ PRRT_CASES = [
     case("SSTR+ grade unknown", {"sstr_positive": True}, "consider", "Find out the grade"),
     case(
         "after PRRT",
-        {**NF_G2, "sstr_positive": True, "prior_therapies": ("prrt",)},
+        {**NF_G2, "sstr_positive": True, "progressive": True, "prior_therapies": ("prrt",)},
         "recommended",
         "225Ac",
     ),
@@ -741,6 +817,23 @@ SSA_CASES = [
         "Find out the Ki-67 index",
     ),
     case("grade unknown", {"functional": False}, "consider", "Find out the grade"),
+    case(
+        "3.5 [62-64] progressing after SSA",
+        {
+            **NF_G1,
+            "sstr_positive": True,
+            "progressive": True,
+            "prior_therapies": ("somatostatin analogues",),
+        },
+        "consider",
+        "resists SSA",
+    ),
+    case(
+        "3.5 [63] progressing, no SSA yet: still first line",
+        {**NF_G1, "sstr_positive": True, "progressive": True},
+        "recommended",
+        "used in progressive pNEN",
+    ),
 ]
 
 
@@ -821,3 +914,51 @@ def test_evidence_ids_from_the_curated_data():
     assert set(mapping.values()) - {""} <= set(THERAPIES)
     default = applicable_therapies(Profile(**NF_G2))
     assert list(default["evidence_ids"]) == list(frame["evidence_ids"])
+
+
+# --- what a verdict presupposes, and the line of therapy ----------------------------------------
+
+
+def test_every_premise_cites_a_section_and_only_references_that_section_cites():
+    for therapy, premises in PREMISES.items():
+        assert therapy in THERAPIES
+        assert premises, therapy
+        for premise in premises:
+            assert premise.aspect in ASPECTS, premise
+            if premise.source == "lu2025":
+                assert premise.section in SECTION_REFS, premise
+                assert set(premise.ref_nos) <= SECTION_REFS[premise.section], premise
+            else:
+                assert (premise.source, premise.section, premise.ref_nos) == (
+                    "xue2025",
+                    "abstract",
+                    (),
+                ), premise
+    assert set(PREMISES) == set(THERAPIES) == set(LINE_OF_THERAPY)
+
+
+PROGRESSIVE_THERAPIES = [
+    t for t, ps in PREMISES.items() if any(p.text == "progressive disease" for p in ps)
+]
+
+
+def test_the_therapies_tied_to_progression():
+    """lu2025 3.2 [18, 20, 39] (everolimus, sunitinib); xue2025 abstract (PRRT)."""
+    assert PROGRESSIVE_THERAPIES == ["everolimus", "sunitinib", "prrt"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(profiles)
+def test_a_therapy_for_progressive_disease_is_recommended_only_when_it_progresses(profile):
+    frame = applicable_therapies(profile, NO_EVIDENCE, NO_THERAPIES).set_index("therapy")
+    for therapy in PROGRESSIVE_THERAPIES:
+        if frame.loc[therapy, "verdict"] == "recommended":
+            assert profile.progressive is True, therapy
+
+
+@pytest.mark.parametrize("therapy", PROGRESSIVE_THERAPIES)
+def test_unknown_progression_says_find_out(therapy):
+    fields = {**NF_G2, "sstr_positive": True}
+    item = row(therapy, **fields)
+    assert item["verdict"] == "consider"
+    assert item["reasons"][0].startswith("Find out whether the disease is progressing")
