@@ -25,12 +25,18 @@ import traitlets
 
 from pnen_explorer.cases import DEFAULT_CASE, teaching_case
 from pnen_explorer.data import Fault, load_evidence, load_references
-from pnen_explorer.guidance import applicable_therapies
+from pnen_explorer.guidance import applicable_therapies, therapy_family
 from pnen_explorer.matching import match_evidence, pancreatic_only
 from pnen_explorer.profile import Profile
 from pnen_explorer.share import Case, case_query, parse_query
 from pnen_explorer.user_data import merge_user_evidence, read_user_evidence
-from pnen_explorer.vocabulary import CORE_OUTCOMES, DEFAULT_OUTCOME, DEFAULT_TAB, TABS
+from pnen_explorer.vocabulary import (
+    CORE_OUTCOMES,
+    DEFAULT_OUTCOME,
+    DEFAULT_TAB,
+    GUIDANCE_THERAPIES,
+    TABS,
+)
 
 SORT_KEYS = {
     "evidence_id": "source order",
@@ -64,7 +70,9 @@ class Session(traitlets.HasTraits):
     outcome = traitlets.Enum(CORE_OUTCOMES, default_value=DEFAULT_OUTCOME)
     beyond_review = traitlets.Bool(False, help="include trials the reviews do not cite")
     pancreatic_only = traitlets.Bool(False, help="only figures about pancreatic populations")
-    therapy = traitlets.Unicode("", help="the Evidence tab's therapy filter; '' for all")
+    therapy = traitlets.Unicode(
+        "", help="the Evidence tab's therapy filter: a guidance therapy (its family); '' for all"
+    )
     sort_by = traitlets.Enum(tuple(SORT_KEYS), default_value="evidence_id")
     show_excluded = traitlets.Bool(False, help="also list rows that do not fit the profile")
     presenter = traitlets.Bool(False, help="large text for a projector")
@@ -163,7 +171,7 @@ class Session(traitlets.HasTraits):
     @property
     def guidance(self) -> pd.DataFrame:
         """One row per therapy: verdict, reasons and citations for this profile."""
-        return self._cached("guidance", lambda: applicable_therapies(self.profile, self.in_scope))
+        return self._cached("guidance", lambda: applicable_therapies(self.profile, self.matched))
 
     @property
     def evidence_rows(self) -> pd.DataFrame:
@@ -176,13 +184,47 @@ class Session(traitlets.HasTraits):
         if not self.show_excluded:
             frame = frame[frame["match"] != "excluded"]
         if self.therapy:
-            frame = frame[frame["therapy"] == self.therapy]
+            frame = frame[(therapy_family(frame["therapy"]) == self.therapy).to_numpy()]
         return frame.sort_values(self.sort_by, kind="stable", na_position="last")
 
     @property
     def therapies(self) -> list[str]:
-        """The evidence therapies the Evidence tab can filter by, sorted."""
-        return sorted(t for t in self.evidence["therapy"].unique() if t)
+        """The therapies the Evidence tab filters by: the guidance's, each standing for its
+        family of evidence therapies (``data/therapies.csv``, ``guidance_therapy``)."""
+        return list(GUIDANCE_THERAPIES)
+
+    def therapy_counts(self) -> dict[str, int]:
+        """How many rows the Evidence tab shows for each therapy, as it is set now (fitting
+        rows, or all with ``show_excluded``); ``""`` counts every row."""
+        frame = self.matched
+        if not self.show_excluded:
+            frame = frame[frame["match"] != "excluded"]
+        counts = therapy_family(frame["therapy"]).value_counts()
+        return {"": len(frame), **{t: int(counts.get(t, 0)) for t in GUIDANCE_THERAPIES}}
+
+    def open_evidence(self, therapy: str) -> None:
+        """Show the Evidence tab filtered to one therapy's rows that fit the patient, in one
+        action: exactly the rows of its card (``fitting_ids`` of :attr:`guidance`)."""
+        if therapy and therapy not in GUIDANCE_THERAPIES:
+            raise ValueError(f"no guidance therapy {therapy!r}")
+        self._applying = True
+        try:
+            with self.hold_trait_notifications():
+                self.therapy = therapy
+                self.show_excluded = False
+                self.tab = "evidence"
+        finally:
+            self._applying = False
+        self._bump()
+
+    @traitlets.validate("therapy")
+    def _known_therapy(self, proposal: dict) -> str:
+        if proposal["value"] and proposal["value"] not in GUIDANCE_THERAPIES:
+            raise traitlets.TraitError(
+                f"no guidance therapy {proposal['value']!r}; expected one of "
+                + ", ".join(GUIDANCE_THERAPIES)
+            )
+        return proposal["value"]
 
     # --- actions ------------------------------------------------------------------------------
 

@@ -90,8 +90,8 @@ def test_one_action_is_one_revision_naming_what_it_changed(session):
 
 
 def test_the_therapy_filter_and_sort_shape_the_evidence_rows(session):
-    session.therapy = "CAPTEM"
-    assert set(session.evidence_rows["therapy"]) == {"CAPTEM"}
+    session.therapy = "captem"  # a guidance therapy: CAPTEM and CAPTEM with 90Y radioembolisation
+    assert set(session.evidence_rows["therapy"]) == {"CAPTEM", "CAPTEM + 90Y radioembolization"}
     session.therapy, session.sort_by = "", "value"
     values = session.evidence_rows["value"].dropna().tolist()
     assert values == sorted(values)

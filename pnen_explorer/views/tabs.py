@@ -12,6 +12,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from pnen_explorer import plots
+from pnen_explorer.cards import therapy_label
 from pnen_explorer.export import (
     cited_references,
     evidence_csv,
@@ -23,6 +24,7 @@ from pnen_explorer.review_check import review_vs_primary
 from pnen_explorer.session import SORT_KEYS, Session
 from pnen_explorer.user_data import MAX_UPLOAD_BYTES
 from pnen_explorer.views import html
+from pnen_explorer.views.cards import TherapyCards
 from pnen_explorer.views.download import DownloadButton
 from pnen_explorer.vocabulary import CORE_OUTCOMES, TABS, outcome_label
 from pnen_explorer.wording import figure_summary
@@ -60,11 +62,11 @@ class TreatmentsTab(TabView):
 
     def __init__(self, session: Session):
         super().__init__(session)
-        self.widget = widgets.HTML()
+        self.cards = TherapyCards(session)
+        self.widget = self.cards.widget
 
     def render(self) -> None:
-        s = self.session
-        self.widget.value = html.treatments(s.guidance, s.profile.summary())
+        self.cards.render()
 
 
 class OutcomesTab(TabView):
@@ -132,8 +134,8 @@ class EvidenceTab(TabView):
             layout=widgets.Layout(width="380px"),
         )
         self._therapy_options()
+        self._therapy_link = widgets.link((self.therapy, "value"), (session, "therapy"))
         for control, name in (
-            (self.therapy, "therapy"),
             (self.sort_by, "sort_by"),
             (self.show_excluded, "show_excluded"),
         ):
@@ -177,9 +179,25 @@ class EvidenceTab(TabView):
         )
 
     def _therapy_options(self) -> None:
-        options = [("all", ""), *((t, t) for t in self.session.therapies)]
-        if tuple(self.therapy.options) != tuple(options):
-            self.therapy.options = options
+        """The guidance's therapies, each with the rows it would show now ('PRRT (23 rows)').
+
+        New options would select the first one, so the link to the session is undone while
+        they are set and the session's choice is put back.
+        """
+        counts = self.session.therapy_counts()
+        options = [
+            (f"all therapies ({counts['']} rows)", ""),
+            *((f"{therapy_label(t)} ({counts[t]} rows)", t) for t in self.session.therapies),
+        ]
+        if tuple(self.therapy.options) == tuple(options):
+            return
+        link = getattr(self, "_therapy_link", None)
+        if link is not None:
+            link.unlink()
+        self.therapy.options = options
+        self.therapy.value = self.session.therapy
+        if link is not None:
+            self._therapy_link = widgets.link((self.therapy, "value"), (self.session, "therapy"))
 
     def _csv(self) -> str:
         return evidence_csv(self.session.evidence_rows, extra=("match", "why", "origin"))
