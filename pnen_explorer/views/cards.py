@@ -95,7 +95,7 @@ def card_html(card: pd.Series) -> str:
         f"<div><b class='pnen-card-name'>{esc(therapy_label(card['therapy']))}</b>"
         f"{verdict_badge(card['verdict'])}"
         f"<span class='pnen-card-line'>{esc(card['line'])}</span></div>"
-        f"<p class='pnen-card-reason'>{esc(card['deciding'])} "
+        f"<p class='pnen-card-reason'><b>Why:</b> {esc(card['deciding'])} "
         f"<span class='pnen-cite'>{esc(card['deciding_citation'])}</span></p>"
         + (f"<ul class='pnen-card-notes'>{notes}</ul>" if notes else "")
         + _presupposes(card)

@@ -196,27 +196,6 @@ def evidence_table(rows: pd.DataFrame, designs: dict[str, str]) -> str:
     )
 
 
-def treatments(guidance: pd.DataFrame, summary: str) -> str:
-    """The guidance as a table: therapy, verdict, reasons with their citations, row count."""
-    rows = []
-    for item in guidance.itertuples():
-        reasons = "".join(
-            f"<li>{esc(reason)} <span class='pnen-cite'>{esc(cite)}</span></li>"
-            for reason, cite in zip(item.reasons, item.citations, strict=False)
-        )
-        rows.append(
-            f"<tr class='pnen-therapy' data-therapy='{esc(item.therapy)}'>"
-            f"<td><b>{esc(item.therapy)}</b></td><td>{verdict_badge(item.verdict)}</td>"
-            f"<td><ul>{reasons}</ul></td><td>{len(item.evidence_ids)}</td></tr>"
-        )
-    return (
-        f"<p class='pnen-muted'>What the reviews support for: <b>{esc(summary)}</b>. Open the "
-        "Evidence tab and pick a therapy to see its rows.</p><table class='pnen "
-        "pnen-treatments'><tr><th>Therapy</th><th>Verdict</th><th>Why (section, references)</th>"
-        "<th>Evidence rows</th></tr>" + "".join(rows) + "</table>"
-    )
-
-
 def references(cited: pd.DataFrame) -> str:
     """The cited references with links to their DOIs."""
     rows = "".join(
