@@ -58,17 +58,17 @@ class Explorer:
         self.presenter = widgets.ToggleButton(
             description="Presenter mode",
             tooltip="Larger text for a projector",
-            layout=widgets.Layout(width="150px"),
+            layout=widgets.Layout(width="auto"),
         )
         self.beyond_review = widgets.Checkbox(
             description="include trials beyond the review",
             indent=False,
-            layout=widgets.Layout(width="280px"),
+            layout=widgets.Layout(width="auto"),
         )
         self.pancreatic = widgets.Checkbox(
             description="pancreatic populations only",
             indent=False,
-            layout=widgets.Layout(width="240px"),
+            layout=widgets.Layout(width="auto"),
         )
         widgets.link((self.pancreatic, "value"), (self.session, "pancreatic_only"))
         widgets.link((self.presenter, "value"), (self.session, "presenter"))
@@ -76,7 +76,10 @@ class Explorer:
         header = widgets.VBox(
             [
                 widgets.HTML(html.HEADER),
-                widgets.HBox([self.presenter, self.beyond_review, self.pancreatic, self.share]),
+                widgets.HBox(
+                    [self.presenter, self.beyond_review, self.pancreatic, self.share],
+                    layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
+                ),
                 self.form.summary,
                 self.notice,
             ]

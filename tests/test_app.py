@@ -178,3 +178,13 @@ def test_the_panel_folds_to_its_summary_and_presenter_mode_folds_it(explorer):
     explorer.form.summary.value = True
     explorer.presenter.value = True
     assert explorer.form.widget.layout.display == "none"
+
+
+def test_folding_the_panel_hides_nothing_else(explorer):
+    explorer.form.summary.value = False
+    hidden = [
+        type(w).__name__
+        for w in (explorer.tabs, explorer.notice, explorer.share, *explorer.root.children)
+        if w.layout.display == "none"
+    ]
+    assert hidden == []

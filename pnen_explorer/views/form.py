@@ -71,7 +71,8 @@ class ProfileForm:
                 rows.append(self.grade)
             if field.name == "liver_type":
                 rows.append(widgets.HTML(html.help_text(field.help), style=self._html))
-        self.widget = widgets.VBox(rows)
+        # A layout of its own (never the page's shared plain one): folding sets its display.
+        self.widget = widgets.VBox(rows, layout=widgets.Layout(flex="0 0 310px"))
         self.widget.add_class("pnen-panel")
         self.summary = widgets.ToggleButton(
             value=True,

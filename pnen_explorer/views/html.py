@@ -166,9 +166,10 @@ def evidence_table(rows: pd.DataFrame, designs: dict[str, str]) -> str:
     if rows.empty:
         return "<p class='pnen-muted'>No rows for this patient.</p>"
     why = bool((rows["match"] == "excluded").any())
+    widths = (15, 24, 29, 13, 19) if not why else (13, 20, 22, 11, 15, 19)
+    titles = ("Therapy", "Figure", "Population", "Design", "Source", "Why not")
     head = "".join(
-        f"<th scope='col'>{h}</th>"
-        for h in ("Therapy", "Figure", "Population", "Design", "Source", *(["Why not"] * why))
+        f"<th scope='col' style='width:{w}%'>{t}</th>" for t, w in zip(titles, widths, strict=False)
     )
     body = []
     for row in rows.to_dict("records"):

@@ -79,7 +79,7 @@ class OutcomesTab(TabView):
             options=[(outcome_label(o), o) for o in CORE_OUTCOMES],
             value=session.outcome,
             description="Outcome",
-            layout=widgets.Layout(width="420px"),
+            layout=widgets.Layout(width="auto"),
         )
         widgets.link((self.outcome, "value"), (session, "outcome"))
         self.plot, self.table = PlotView(), widgets.HTML()
