@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -67,26 +68,61 @@ def notebook_dir() -> Path:
     return Path(__file__).resolve().parent / "notebooks"
 
 
-def dashboard(port: int, open_browser: bool) -> int:
-    """Serve the dashboard with Voila on 127.0.0.1, configured by ``notebooks/voila.json``.
+def dashboard(
+    port: int,
+    open_browser: bool,
+    max_kernels: int | None = None,
+    idle_minutes: float | None = None,
+    extra: list[str] | None = None,
+) -> int:
+    """Serve the dashboard on 127.0.0.1 (``pnen_explorer.server``: Voila with a kernel budget
+    and a Host check), configured by ``notebooks/voila.json``.
 
-    The process becomes Voila (exec), so stopping it stops the server and its kernels too.
+    ``max_kernels`` and ``idle_minutes`` override the budget and the time after which an open
+    but unused page's kernel ends; ``extra`` options (``--Class.trait=value``) go to the server.
+    The process becomes the server (exec), so stopping it stops the server and its kernels too.
     """
     folder = notebook_dir()
     command = [
         sys.executable,
         "-m",
-        "voila",
+        "pnen_explorer.server",
         "dashboard.ipynb",
         f"--port={port}",
         "--Voila.ip=127.0.0.1",
         "--Voila.port_retries=0",  # a taken port is an error, not another address
         f"--Voila.open_browser={open_browser}",
     ]
-    print(f"Serving the dashboard on http://127.0.0.1:{port}/ (Ctrl+C to stop)", flush=True)
+    if max_kernels is not None:
+        command.append(f"--BudgetKernelManager.max_kernels={max_kernels}")
+    if idle_minutes is not None:
+        command.append(f"--BudgetKernelManager.connected_idle_timeout={round(idle_minutes * 60)}")
+    command += extra or []
+    limit = f"at most {max_kernels} kernels" if max_kernels else "the kernel budget of voila.json"
+    print(
+        f"Serving the dashboard on http://127.0.0.1:{port}/ ({limit}; Ctrl+C to stop)",
+        flush=True,
+    )
     os.chdir(folder)  # Voila reads voila.json from the folder it starts in
     os.execv(sys.executable, command)
     return 1  # not reached: exec replaces this process
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text}")
+    return value
+
+
+def _minutes(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 7 * 24 * 60:
+        raise argparse.ArgumentTypeError(f"expected minutes from 0 to 10080, got {text}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -127,11 +163,25 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("dashboard", help="start the Voila dashboard on 127.0.0.1")
     serve.add_argument("--port", type=int, default=8866)
     serve.add_argument("--open", action="store_true", help="open a browser tab")
+    serve.add_argument(
+        "--max-kernels",
+        type=_positive,
+        help="most kernels at once, the 2 preheated ones included: a page past it says the "
+        "server is full (default 24 = a class of 20 + 4, from voila.json)",
+    )
+    serve.add_argument(
+        "--idle-minutes",
+        type=_minutes,
+        help="end the kernel of a page left open but unused this long (default 30; 0: never)",
+    )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and (args.command != "dashboard" or not all(_is_server_option(e) for e in extra)):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         if args.command == "validate":
             return validate(args.file, args.kind, args.references, args.therapies)
@@ -139,10 +189,15 @@ def main(argv: list[str] | None = None) -> int:
             return diff(
                 args.old, args.new, args.format or "text", args.old_version, args.new_version
             )
-        return dashboard(args.port, args.open)
+        return dashboard(args.port, args.open, args.max_kernels, args.idle_minutes, extra)
     except Exception as exc:  # the promise: a message, never a traceback
         print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
+
+
+def _is_server_option(text: str) -> bool:
+    """``--Class.trait=value``: a setting passed through to the server as it is."""
+    return re.fullmatch(r"--[A-Za-z_]\w*\.[A-Za-z_]\w*=.*", text) is not None
 
 
 if __name__ == "__main__":
