@@ -44,7 +44,7 @@ def open_case(page, url: str, case: str, presenter: bool = False):
     query = f"?case={quote(case)}" + ("&presenter=yes" if presenter else "")
     page.goto(url + query)
     page.wait_for_selector(PLOT, state="visible", timeout=120_000)
-    page.wait_for_selector(".pnen-grade", timeout=30_000)
+    page.wait_for_selector(".pnen-grade", state="attached", timeout=30_000)
     if presenter:
         page.wait_for_selector(".pnen-presenter", timeout=30_000)
 
@@ -151,7 +151,8 @@ def test_axe_finds_no_serious_or_critical_violation_on_any_tab(page, dashboard_u
         open_tab(page, title)
         results = axe.run(page)
         serious = [
-            f"{v['id']}: {v['help']} ({len(v['nodes'])}×, e.g. {v['nodes'][0]['target']})"
+            f"{v['id']}: {v['help']} ({len(v['nodes'])}×, e.g. {v['nodes'][0]['target']}: "
+            f"{v['nodes'][0].get('html', '')[:200]})"
             for v in results.response["violations"]
             if v["impact"] in ("serious", "critical")
         ]

@@ -33,7 +33,7 @@ export default {
     }
     // A text alternative for screen readers (the table under each plot lists what it draws),
     // and the toolbar's buttons out of the Tab order: a keyboard user reaches the controls.
-    el.setAttribute("role", "img");
+    el.setAttribute("role", "figure");
     const draw = async () => {
       const figure = model.get("figure");
       if (!figure.layout) return; // nothing yet: its tab has not been opened

@@ -138,7 +138,10 @@ def table(frame: pd.DataFrame | None, empty: str = "No rows for this patient.") 
         + "</tr>"
         for row in frame.itertuples(index=False)
     )
-    return f"<div class='pnen-scroll'><table class='pnen'><tr>{head}</tr>{body}</table></div>"
+    return (
+        "<div class='pnen-scroll' tabindex='0' role='region' aria-label='table'>"
+        f"<table class='pnen'><tr>{head}</tr>{body}</table></div>"
+    )
 
 
 EVIDENCE_DETAILS = (
