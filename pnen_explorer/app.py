@@ -18,7 +18,7 @@ import pandas as pd
 from pnen_explorer.cases import DEFAULT_CASE
 from pnen_explorer.profile import Profile, ProfileError
 from pnen_explorer.session import Session
-from pnen_explorer.views import html
+from pnen_explorer.views import html, share_plain_models
 from pnen_explorer.views.form import ProfileForm
 from pnen_explorer.views.tabs import TAB_VIEWS, TabView
 from pnen_explorer.voila_request import page_query
@@ -93,7 +93,7 @@ class Explorer:
             layout=widgets.Layout(width="100%"),
         )
         self.root.add_class("pnen-root")
-        _share_plain_models(self.root)
+        share_plain_models(self.root)
         self._stale = set(self.views)
         self.tabs.selected_index = list(self.views).index(self.session.tab)
         self.tabs.observe(self.guard(self._on_tab), names="selected_index")
@@ -149,36 +149,6 @@ class Explorer:
         if visible in self._stale:
             self._stale.discard(visible)
             self.views[visible].render()
-
-
-def _share_plain_models(root: widgets.Widget) -> None:
-    """Give every widget whose layout or style has only default settings one shared model.
-
-    Each widget model costs the page a round trip to the kernel when it opens; a default
-    Layout and style per widget were most of them.
-    """
-    shared: dict[type, widgets.Widget] = {}
-
-    def plain(model: widgets.Widget) -> widgets.Widget | None:
-        kind = type(model)
-        if kind not in shared:
-            shared[kind] = kind()
-        fresh = shared[kind]
-        keys = [k for k in model.keys if not k.startswith("_")]
-        if fresh is model or any(getattr(model, k) != getattr(fresh, k) for k in keys):
-            return None
-        return fresh
-
-    stack = [root]
-    while stack:
-        widget = stack.pop()
-        stack.extend(getattr(widget, "children", ()))
-        for name in ("layout", "style"):
-            model = getattr(widget, name, None)
-            replacement = plain(model) if model is not None else None
-            if replacement is not None:
-                setattr(widget, name, replacement)
-                model.close()
 
 
 def build_explorer(

@@ -42,7 +42,8 @@ def test_every_teaching_case_opens_and_draws_every_tab(explorer, case):
         select(explorer, key)
         assert explorer.session.tab == key
     assert explorer.errors == [] and "pnen-error" not in explorer.notice.value
-    assert explorer.views["treatments"].widget.value.count("pnen-therapy") == 17
+    cards = [i for i in explorer.views["treatments"].cards.items if i["kind"] == "card"]
+    assert len(cards) == 17
     assert explorer.views["outcomes"].plot.figure["data"]
 
 

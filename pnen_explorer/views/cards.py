@@ -2,41 +2,23 @@
 
 The content comes from :func:`pnen_explorer.cards.therapy_cards`; this module only lays it out.
 Each card is an HTML block (:func:`card_html`, pure) and a button that opens the Evidence tab
-filtered to exactly the rows the card counts (:meth:`Session.open_evidence`). The widgets are
-made once, one per therapy, and reordered on each render.
+filtered to exactly the rows the card counts (:meth:`Session.open_evidence`). All cards are
+one widget (its JavaScript in ``static/cards.js``): a widget per card cost the page 51 models.
 """
 
 from __future__ import annotations
 
-import ipywidgets as widgets
+from pathlib import Path
+
+import anywidget
 import pandas as pd
+import traitlets
 
 from pnen_explorer.cards import CARD_ORDER, Item, therapy_cards, therapy_label
 from pnen_explorer.guidance import PREMISES
 from pnen_explorer.session import Session
 from pnen_explorer.views.html import esc, verdict_badge
 from pnen_explorer.vocabulary import GUIDANCE_THERAPIES
-
-LEVEL_BACKGROUND = "#595959"
-"""Background of the evidence-level label (white text on it: 7:1)."""
-
-CARD_CSS = f"""
-.pnen-cards-intro {{ margin: 0 0 6px 0; }}
-.pnen-verdict-head {{ margin: 12px 0 4px 0; font-size: 1.05em; }}
-.pnen-card {{ border: 1px solid #c8c8c8; border-radius: 6px; padding: 6px 10px;
-  margin: 0 0 8px 0; background: #fff; }}
-.pnen-card-body {{ line-height: 1.4; color: #1f1f1f; }}
-.pnen-card-body p {{ margin: 3px 0; }}
-.pnen-card-body ul {{ margin: 2px 0 2px 0; padding-left: 20px; }}
-.pnen-card-name {{ font-size: 1.1em; margin-right: 6px; }}
-.pnen-card-line {{ color: #444; font-size: 0.9em; margin-left: 6px; }}
-.pnen-level {{ display: inline-block; padding: 0 7px; border-radius: 8px;
-  background: {LEVEL_BACKGROUND}; color: #fff; font-weight: 600; white-space: nowrap; }}
-.pnen-card-body details {{ margin: 2px 0; }}
-.pnen-card-body dl.pnen-criteria {{ margin: 2px 0; }}
-.pnen-card-link button, button.pnen-card-link {{ width: auto; max-width: 100%; }}
-"""
-"""Card styles (colour pairs at 4.5:1 or more)."""
 
 CRITERION_MARK = {"met": "met", "not met": "not met", "unknown": "unknown"}
 
@@ -124,66 +106,57 @@ def _slug(therapy: str) -> str:
     return "".join(c if c.isalnum() else "-" for c in therapy.lower())
 
 
-class CardView:
-    """One therapy's card: its HTML and its evidence button."""
+class TherapyCards(anywidget.AnyWidget):
+    """Treatment options: an introduction, then the cards grouped by verdict, in one widget."""
 
-    def __init__(self, session: Session, therapy: str):
-        self.therapy = therapy
-        self.html = widgets.HTML()
-        self.button = widgets.Button(
-            description="", tooltip="Open the Evidence tab filtered to these rows"
-        )
-        self.button.add_class("pnen-card-link")
-        self.button.on_click(lambda _button: session.open_evidence(therapy))
-        self.widget = widgets.VBox([self.html, self.button])
-        self.widget.add_class("pnen-card")
-        self.widget.add_class(f"pnen-card-{_slug(therapy)}")
-
-    def show(self, card: pd.Series) -> None:
-        self.html.value = card_html(card)
-        count = int(card["count"])
-        self.button.description = link_text(count)
-        self.button.disabled = count == 0
-
-
-class TherapyCards:
-    """Treatment options: an introduction, then the cards grouped by verdict."""
+    _esm = Path(__file__).resolve().parent.parent / "static" / "cards.js"
+    items = traitlets.List(traitlets.Dict()).tag(sync=True)
 
     def __init__(self, session: Session):
+        super().__init__()
         self.session = session
-        self.intro = widgets.HTML()
-        self.heads = {v: widgets.HTML() for v in CARD_ORDER}
-        for verdict, head in self.heads.items():
-            head.add_class("pnen-verdict-group")
-            head.add_class(f"pnen-verdict-group-{verdict}")
-        self.cards = {t: CardView(session, t) for t in GUIDANCE_THERAPIES}
-        self.widget = widgets.VBox([self.intro])
-        self.widget.add_class("pnen-cards")
+        self.on_msg(self._on_message)
+
+    def _on_message(self, _widget: object, content: dict, _buffers: object) -> None:
+        therapy = content.get("therapy") if isinstance(content, dict) else None
+        if content.get("kind") == "open" and therapy in GUIDANCE_THERAPIES:
+            self.session.open_evidence(therapy)  # anything else from the page is ignored
 
     def render(self) -> None:
         s = self.session
         table = therapy_cards(s.guidance, s.matched, s.profile)
-        self.intro.value = (
-            f"<style>{CARD_CSS}</style><p class='pnen-muted pnen-cards-intro'>What the reviews "
-            f"say for: <b>{esc(s.profile.summary())}</b>. Cards run from what the reviews support "
-            "to what they advise against; within a verdict, local treatment first, then "
-            "first-line systemic treatment, then later lines. Each card's button opens the "
-            "Evidence tab with exactly the rows that fit this patient.</p>"
-        )
-        children: list[widgets.Widget] = [self.intro]
+        items = [
+            {
+                "kind": "intro",
+                "html": "<p class='pnen-muted pnen-cards-intro'>What the reviews say for: "
+                f"<b>{esc(s.profile.summary())}</b>. Cards run from what the reviews support "
+                "to what they advise against; within a verdict, local treatment first, then "
+                "first-line systemic treatment, then later lines. Each card's button opens the "
+                "Evidence tab with exactly the rows that fit this patient.</p>",
+            }
+        ]
         for verdict in CARD_ORDER:
             group = table[table["verdict"].astype(object) == verdict]
             if group.empty:
                 continue
-            head = self.heads[verdict]
-            head.value = (
-                f"<h4 class='pnen-verdict-head'>{verdict_badge(verdict)} "
-                f"{len(group)} therap{'ies' if len(group) != 1 else 'y'}</h4>"
+            items.append(
+                {
+                    "kind": "head",
+                    "html": f"<h4 class='pnen-verdict-head pnen-verdict-group-{verdict}'>"
+                    f"{verdict_badge(verdict)} {len(group)} "
+                    f"therap{'ies' if len(group) != 1 else 'y'}</h4>",
+                }
             )
-            children.append(head)
             for _, card in group.iterrows():
-                view = self.cards[card["therapy"]]
-                view.show(card)
-                children.append(view.widget)
-        if tuple(self.widget.children) != tuple(children):
-            self.widget.children = children
+                count = int(card["count"])
+                items.append(
+                    {
+                        "kind": "card",
+                        "html": card_html(card),
+                        "therapy": card["therapy"],
+                        "slug": _slug(card["therapy"]),
+                        "label": link_text(count),
+                        "disabled": count == 0,
+                    }
+                )
+        self.items = items

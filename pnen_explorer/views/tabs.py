@@ -26,6 +26,7 @@ from pnen_explorer.user_data import MAX_UPLOAD_BYTES
 from pnen_explorer.views import html
 from pnen_explorer.views.cards import TherapyCards
 from pnen_explorer.views.download import DownloadButton
+from pnen_explorer.views.upload import UploadButton
 from pnen_explorer.vocabulary import CORE_OUTCOMES, TABS, outcome_label
 from pnen_explorer.wording import figure_summary
 
@@ -63,7 +64,7 @@ class TreatmentsTab(TabView):
     def __init__(self, session: Session):
         super().__init__(session)
         self.cards = TherapyCards(session)
-        self.widget = self.cards.widget
+        self.widget = self.cards
 
     def render(self) -> None:
         self.cards.render()
@@ -140,9 +141,9 @@ class EvidenceTab(TabView):
             (self.show_excluded, "show_excluded"),
         ):
             widgets.link((control, "value"), (session, name))
-        self.upload = widgets.FileUpload(
+        self.upload = UploadButton(  # refuses a file over the limit in the page, unsent
+            max_bytes=MAX_UPLOAD_BYTES,
             accept=".csv",
-            multiple=False,
             description="Add your evidence (.csv)",
             layout=widgets.Layout(width="240px"),
         )
