@@ -218,6 +218,10 @@ def test_script_in_an_uploaded_csv_is_shown_as_text_and_never_runs(page, dashboa
     chooser.value.set_files(str(upload))
     page.get_by_text("Added 2 row(s)").wait_for(timeout=30_000)
     page.get_by_text("show rows that do not fit this patient").click()
+    page.get_by_text("<script>alert(2)</script>").first.wait_for(timeout=30_000)
+    page.locator("details", has_text="<img src=x onerror=alert(1)>").first.locator(
+        "summary"
+    ).click()  # the statement is one click away, in the row's details
     page.get_by_text("<img src=x onerror=alert(1)>").first.wait_for(timeout=30_000)
     assert page.locator("img[src='x']").count() == 0
     switch_outcome_and_wait(page)  # a round trip to the kernel and a redraw: time to run
