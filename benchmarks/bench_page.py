@@ -1,15 +1,17 @@
 """Page render and interaction in a real browser, against plain Voila's hello-world page.
 
 Run after `make test`'s set-up:  .venv/bin/python benchmarks/bench_page.py [--pairs 7]
-[--baseline DIR]
+[--interactions 10] [--baseline DIR]
 
 Starts plain `voila` on a one-cell print("hello") notebook and the project's dashboard with
 its own configuration, then loads them interleaved A B A B in fresh headless Chromium contexts
 and prints medians, ranges and the ratio. Interaction: switching `Outcome` and typing a new
 Ki-67, each timed until the plot has visibly changed: in the page, from the browser event that
 commits the change to the animation frame that paints the new plot, and as the test driver sees
-it (which adds its own round trips to the browser). Kernel memory: resident memory of the
-page's kernel after render; widget models the explorer creates.
+it (which adds its own round trips to the browser). Each is also given as a ratio to a floor
+measured in the same run, interleaved: a bare notebook with one Dropdown and one HTML label
+(switch the menu, wait for the label), the cheapest round trip a widget page can make. Kernel
+memory: resident memory of the page's kernel after render; widget models the explorer creates.
 
 ``--baseline DIR`` serves a second dashboard from another checkout of the project (e.g.
 ``git worktree add /tmp/before <commit>``) in the same run, interleaved with the first, so a
@@ -60,17 +62,65 @@ def start(
     return process, url
 
 
+KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
+
+
 def hello_notebook(folder: Path) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)
+    nb.cells = [nbformat.v4.new_code_cell('print("hello")')]
+    path = folder / "hello.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def floor_notebook(folder: Path) -> Path:
+    """One Dropdown and one HTML label that follows it: the cheapest widget round trip."""
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {
         "name": "python3",
         "display_name": "Python 3",
         "language": "python",
     }
-    nb.cells = [nbformat.v4.new_code_cell('print("hello")')]
-    path = folder / "hello.ipynb"
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "import ipywidgets as w\n"
+            "menu = w.Dropdown(options=['first', 'second'], description='Choice')\n"
+            "label = w.HTML('first')\n"
+            "menu.observe(lambda change: setattr(label, 'value', change['new']), 'value')\n"
+            "w.VBox([menu, label])"
+        )
+    ]
+    path = folder / "floor.ipynb"
     nbformat.write(nb, path)
     return path
+
+
+# Armed before a switch of the floor's menu: resolves when the label shows the new choice.
+ARM_FLOOR = """want => {
+  let start = null;
+  const mark = () => { if (start === null) start = performance.now(); };
+  document.addEventListener('change', mark, true);
+  window.__labelChange = new Promise(resolve => {
+    const check = () => {
+      const label = document.querySelector('.widget-html-content');
+      if (start !== null && label && label.textContent === want) {
+        document.removeEventListener('change', mark, true);
+        resolve(performance.now() - start);
+      } else requestAnimationFrame(check);
+    };
+    requestAnimationFrame(check);
+  });
+}"""
+
+
+def floor_switch(page, choice: str) -> tuple[float, float]:
+    """(seconds in the page, seconds as the driver sees it) for one switch of the floor."""
+    page.evaluate(ARM_FLOOR, choice)
+    start_at = time.perf_counter()
+    page.get_by_label("Choice").select_option(label=choice)
+    in_page = page.evaluate("() => window.__labelChange")
+    return in_page / 1000, time.perf_counter() - start_at
 
 
 def render_time(browser, url: str, selector: str) -> float:
@@ -133,26 +183,45 @@ def time_until_plot_changes(page, action) -> tuple[float, float]:
     return in_page / 1000, time.perf_counter() - start_at
 
 
-def interactions(browser, url: str, repeats: int) -> dict[str, list[float]]:
-    context = browser.new_context(viewport={"width": 1440, "height": 900})
-    page = context.new_page()
-    page.goto(url)
-    page.wait_for_selector(PLOT, state="visible", timeout=120_000)
-    page.get_by_role("tab", name="Outcomes").click()  # the default tab; clicked to be sure
-    outcome = page.get_by_label("Outcome", exact=True)
+def interactions(
+    browser, urls: dict[str, str], floor_url: str, repeats: int
+) -> dict[str, list[float]]:
+    """Timings of every interaction, the floor's switch interleaved with the dashboards'."""
+    pages = {}
+    for name, url in {"floor": floor_url, **urls}.items():
+        page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+        page.goto(url)
+        if name == "floor":
+            page.wait_for_selector(".widget-html-content", timeout=120_000)
+        else:
+            page.wait_for_selector(PLOT, state="visible", timeout=120_000)
+            page.get_by_role("tab", name="Outcomes").click()  # the default tab; to be sure
+        pages[name] = page
     timings: dict[str, list[float]] = {}
 
-    def record(name: str, action) -> None:
-        in_page, driver = time_until_plot_changes(page, action)
-        timings.setdefault(f"{name}, in the page", []).append(in_page)
-        timings.setdefault(f"{name}, as the test driver sees it", []).append(driver)
+    def record(name: str, measured: tuple[float, float]) -> None:
+        timings.setdefault(f"{name}, in the page", []).append(measured[0])
+        timings.setdefault(f"{name}, as the test driver sees it", []).append(measured[1])
 
     for i in range(repeats):
-        label = ["Overall survival (OS)", "Progression-free survival (PFS)"][i % 2]
-        record("switch Outcome", lambda v=label: outcome.select_option(label=v))
-
-        record("change Ki-67", lambda v=["30", "8"][i % 2]: set_ki67(page, v))
-    context.close()
+        record(
+            "floor: switch a bare Dropdown",
+            floor_switch(pages["floor"], ["second", "first"][i % 2]),
+        )
+        for name in urls:
+            page = pages[name]
+            outcome = page.get_by_label("Outcome", exact=True)
+            label = ["Overall survival (OS)", "Progression-free survival (PFS)"][i % 2]
+            record(
+                f"{name}: switch Outcome",
+                time_until_plot_changes(page, lambda o=outcome, v=label: o.select_option(label=v)),
+            )
+            record(
+                f"{name}: change Ki-67",
+                time_until_plot_changes(page, lambda p=page, v=["30", "8"][i % 2]: set_ki67(p, v)),
+            )
+    for page in pages.values():
+        page.context.close()
     return timings
 
 
@@ -204,6 +273,11 @@ def main() -> None:
     plain, plain_url = start(
         [sys.executable, "-m", "voila", str(hello), "--no-browser"], folder, folder / "plain.log"
     )
+    floor, floor_url = start(
+        [sys.executable, "-m", "voila", str(floor_notebook(folder)), "--no-browser"],
+        folder,
+        folder / "floor.log",
+    )
     checkouts = {"dashboard": ROOT}
     if args.baseline:
         checkouts["baseline"] = args.baseline.resolve()
@@ -233,9 +307,14 @@ def main() -> None:
                 print(describe(f"{name} render (plot and controls visible)", values))
                 ratio = statistics.median(values) / statistics.median(hello_times)
                 print(f"render ratio {name} / hello-world: {ratio:.2f} (target ≤ 1.25)")
-            for name, (process, url) in servers.items():
-                for measure, values in interactions(browser, url, args.interactions).items():
-                    print(describe(f"{name}: {measure} until the plot changed", values, "ms"))
+            urls = {name: url for name, (_, url) in servers.items()}
+            timings = interactions(browser, urls, floor_url, args.interactions)
+            for measure, values in timings.items():
+                print(describe(measure, values, "ms"), end="")
+                where = measure.split(", ", 1)[1]
+                base = statistics.median(timings[f"floor: switch a bare Dropdown, {where}"])
+                print(f"; × {statistics.median(values) / base:.2f} of the floor")
+            for name, (process, _) in servers.items():
                 rss = [rss_mb(pid) for pid in server_kernels(process).values()]
                 if rss:
                     print(
@@ -245,7 +324,7 @@ def main() -> None:
                 print(f"{name}: widget models {widget_models(checkouts[name])}")
             browser.close()
     finally:
-        for process in (plain, *(p for p, _ in servers.values())):
+        for process in (plain, floor, *(p for p, _ in servers.values())):
             stop(process)
 
 
