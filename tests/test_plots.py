@@ -149,45 +149,109 @@ def footnote(figure) -> str:
     return next(a.text for a in figure.layout.annotations if a.name == "footnote")
 
 
+def side_texts(figure) -> dict[str, str]:
+    """The texts in the column at the right (p-values, hazard ratios), by evidence id."""
+    return {
+        a.name.removeprefix("side "): a.text
+        for a in figure.layout.annotations
+        if a.name and a.name.startswith("side ")
+    }
+
+
+def words(figure) -> str:
+    """The list of rows without figures, under the plot."""
+    return " ".join(a.text for a in figure.layout.annotations if a.name == "without figures")
+
+
+def labels(figure) -> list[str]:
+    """Every row label of every panel, tags and all."""
+    return [
+        text
+        for key in figure.layout
+        if key.startswith("yaxis")
+        for text in (figure.layout[key].ticktext or ())
+    ]
+
+
+def label_of(figure, evidence_id: str) -> str:
+    """The label of the row that draws ``evidence_id``."""
+    for t in figure.data:
+        if t.customdata is not None and evidence_id in t.customdata:
+            y = t.y[list(t.customdata).index(evidence_id)]
+            axis = figure.layout["yaxis" + t.yaxis[1:]]
+            return axis.ticktext[list(axis.tickvals).index(y)].replace("<br>", " ")
+    raise AssertionError(f"{evidence_id} is not drawn")
+
+
+def x_axis_of(figure, evidence_id: str):
+    for t in figure.data:
+        if t.customdata is not None and evidence_id in t.customdata and t.mode != "text":
+            return figure.layout["xaxis" + t.xaxis[1:]]
+    raise AssertionError(f"{evidence_id} is not drawn")
+
+
 # --- outcome ranges ----------------------------------------------------------------------------
 
 
-def test_ranges_draw_one_mark_per_row_in_the_chosen_unit(sample):
+def test_ranges_draw_one_mark_per_row_each_unit_on_its_own_axis(sample):
     chart = plots.outcome_ranges(sample, "PFS", references=REFERENCES)
     fig = chart.figure
-    assert sorted(ids(fig, "value", "range")) == ["lu2025-001", "lu2025-002", "lu2025-003"]
+    assert sorted(ids(fig, "value", "range")) == ["lu2025-001", "lu2025-002", "lu2025-003",
+                                                  "lu2025-005"]  # fmt: skip
     assert ids(fig, "range") == ["lu2025-002"]
     assert ids(fig, "comparator") == ["lu2025-001"]
     assert list(trace(fig, "range").x[:2]) == [10, 30]
-    assert fig.layout.xaxis.title.text == "months"
-    assert fig.layout.xaxis.range[0] <= 0  # the axis starts at zero
+    assert x_axis_of(fig, "lu2025-001").title.text == "months"
+    assert x_axis_of(fig, "lu2025-005").title.text == "percent (%)"  # never on the months axis
+    assert x_axis_of(fig, "lu2025-001").range[0] <= 0  # the axis starts at zero
+    assert x_axis_of(fig, "lu2025-005").range[1] >= 100  # a percent axis shows the whole scale
     ys = {i: y for t in fig.data if t.customdata for i, y in zip(t.customdata, t.y, strict=True)}
     value_rows = [ys[i] for i in ("lu2025-001", "lu2025-002", "lu2025-003")]
     assert len(set(value_rows)) == 3  # each figure its own row
-    assert list(chart.table["evidence_id"]) == ["lu2025-001", "lu2025-002", "lu2025-003",
-                                                "lu2025-004"]  # fmt: skip
-    assert chart.table.loc[1, "figure"] == "10–30 months"
-
-
-def test_ranges_never_mix_units_and_say_what_they_left_out(sample):
-    months = plots.outcome_ranges(sample, "PFS", references=REFERENCES).figure
-    assert "lu2025-005" not in ids(months, "value")
-    assert "1 row in percent left out (unit='percent'" in months.layout.title.subtitle.text
-    percent = plots.outcome_ranges(sample, "PFS", unit="percent", references=REFERENCES)
-    assert ids(percent.figure, "value") == ["lu2025-005"]
-    assert percent.figure.layout.xaxis.title.text == "percent (%)"
-    assert percent.figure.layout.xaxis.range[1] >= 100  # a percent axis shows the whole scale
+    assert set(chart.table["Row"]) == {f"lu2025-00{i}" for i in (1, 2, 3, 4, 5)}
+    assert list(chart.table.columns) == list(plots.TABLE_COLUMNS)
+    by_row = chart.table.set_index("Row")
+    assert by_row.loc["lu2025-002", "Figure"] == "10–30 months"
+    assert by_row.loc["lu2025-001", "Figure"] == "22 months vs 12 months (p = 0.027)"
+    assert by_row.loc["lu2025-001", "Therapy"] == "alpha resection vs surgery alone"
+    assert by_row.loc["lu2025-003", "Design"] == "Phase 3 RCT"
+    only = plots.outcome_ranges(sample, "PFS", unit="percent", references=REFERENCES)
+    assert ids(only.figure, "value") == ["lu2025-005"]
+    assert "Also given in another unit: 3 figures" in only.figure.layout.title.subtitle.text
     assert plots.outcome_units(sample, "PFS") == ["months", "percent"]
 
 
-def test_ranges_group_by_therapy_class_in_order(sample):
+def test_axis_and_legend_are_at_the_top(sample):
     fig = plots.outcome_ranges(sample, "PFS", references=REFERENCES).figure
+    axes = [fig.layout[k] for k in fig.layout if k.startswith("xaxis")]
+    assert all(a.side == "top" for a in axes if not a.overlaying)
+    for name in ("legend", "legend2"):
+        legend = fig.layout[name]
+        assert legend.yref == "container" and legend.y > 0.5 and legend.yanchor == "top"
+        top_px = (1 - legend.y) * fig.layout.height
+        assert top_px < fig.layout.margin.t  # above the plot area
+    legend = [t.name for t in fig.data if t.showlegend is not False]
+    assert {"Therapy arm", "Comparator arm", "Phase 3 RCT", "Retrospective"} <= set(legend)
+
+
+def test_a_tall_panel_repeats_its_axis_at_the_bottom():
+    many = frame([row(i, value=i, unit="months", therapy=f"drug {i:02d}",
+                      therapy_class="systemic") for i in range(1, 25)])  # fmt: skip
+    fig = plots.outcome_ranges(many, "PFS", references=REFERENCES).figure
+    mirrors = [
+        fig.layout[k] for k in fig.layout if k.startswith("xaxis") and fig.layout[k].overlaying
+    ]
+    assert [m.side for m in mirrors] == ["bottom"] and mirrors[0].matches == "x"
+
+
+def test_ranges_group_by_therapy_class_in_order(sample):
+    fig = plots.outcome_ranges(sample, "PFS", unit="months", references=REFERENCES).figure
     headings = [t for t in fig.layout.yaxis.ticktext if t.startswith("<b>")]
     assert headings == ["<b>Surgery</b>", "<b>Local therapy</b>", "<b>Systemic therapy</b>"]
 
 
 def test_marker_size_follows_patients_and_symbol_follows_design(sample):
-    fig = plots.outcome_ranges(sample, "PFS", references=REFERENCES).figure
+    fig = plots.outcome_ranges(sample, "PFS", unit="months", references=REFERENCES).figure
     points = trace(fig, "value")
     by_id = dict(
         zip(
@@ -199,12 +263,10 @@ def test_marker_size_follows_patients_and_symbol_follows_design(sample):
     assert by_id["lu2025-003"][1] == "star"  # phase 3 trial
     assert by_id["lu2025-001"][1] == "square"  # retrospective
     assert by_id["lu2025-003"][0] > by_id["lu2025-001"][0]  # 410 patients > 120
-    legend = [t.name for t in fig.data if t.showlegend is not False]
-    assert {"Therapy arm", "Comparator arm", "Phase 3 RCT", "Retrospective"} <= set(legend)
 
 
 def test_hover_carries_the_citation(sample):
-    fig = plots.outcome_ranges(sample, "PFS", references=REFERENCES).figure
+    fig = plots.outcome_ranges(sample, "PFS", unit="months", references=REFERENCES).figure
     hover = dict(zip(trace(fig, "value").customdata, trace(fig, "value").hovertext, strict=True))
     assert "Alpha 2001 [1]" in hover["lu2025-001"]
     assert "lu2025 §2.1" in hover["lu2025-001"]
@@ -213,54 +275,79 @@ def test_hover_carries_the_citation(sample):
     assert "p = 0.027" in hover["lu2025-001"]
     ranges = dict(zip(trace(fig, "range").customdata, trace(fig, "range").hovertext, strict=True))
     assert "de Gamma 2002 [2]; Delta 2003 [3]" in ranges["lu2025-002"]
-    shown = plots.outcome_ranges(sample, "PFS", show_excluded=True, references=REFERENCES)
+    shown = plots.outcome_ranges(
+        sample, "PFS", unit="months", show_excluded=True, references=REFERENCES
+    )
     excluded = trace(shown.figure, "value (excluded)")
     assert "xue2025, abstract" in excluded.hovertext[0]  # no refs: the source
 
 
-def test_a_finding_without_a_number_is_words_not_a_mark(sample):
+def test_rows_without_figures_are_listed_apart_never_on_a_numeric_axis(sample):
     fig = plots.outcome_ranges(sample, "PFS", references=REFERENCES).figure
-    assert "lu2025-004" not in ids(fig, "value", "range", "comparator")
-    words = trace(fig, "words")
-    assert words.mode == "text" and list(words.customdata) == ["lu2025-004"]
-    assert words.x[0] < 0.5  # at the left edge of the axis, not at a value
-    assert "no figure given: favours the therapy" in words.text[0]
-    assert "Longer when p&lt;0.05 &amp; more." in words.hovertext[0]  # escaped, not a tag
+    drawn = {i for t in fig.data if t.customdata is not None for i in t.customdata}
+    assert "lu2025-004" not in drawn  # no mark, no text on any axis
+    assert not any("no figure given" in t for t in labels(fig))
+    listed = next(a for a in fig.layout.annotations if a.name == "without figures")
+    assert listed.xref == "paper" and listed.y < 0  # under the plot
+    assert "<b>Favours the therapy:</b> gamma drug" in listed.text
+    assert "Longer when p&lt;0.05 &amp; more." in listed.hovertext  # escaped, not a tag
 
 
-def test_an_arm_without_a_figure_is_named_beside_the_other_arm():
+def test_an_arm_without_a_figure_is_said_in_its_label_not_over_the_p_value():
     rows = frame(
         [
             row(1, value_low=5, value_high=80, unit="percent", comparator="no resection",
-                outcome="survival_5y"),
+                outcome="survival_5y", p_value="0.0100"),
             row(2, comparator="placebo", comparator_value=8, unit="percent",
                 outcome="survival_5y", therapy="gamma drug", therapy_class="systemic"),
         ]
     )  # fmt: skip
     fig = plots.two_arm_comparison(rows, references=REFERENCES).figure
-    words = trace(fig, "words")
-    said = dict(zip(words.customdata, words.text, strict=True))
-    assert "comparator: no figure given" in said["lu2025-001"]
-    assert "therapy arm: no figure given" in said["lu2025-002"]
+    assert "<i>comparator: no figure given</i>" in label_of(fig, "lu2025-001")
+    assert "<i>therapy arm: no figure given</i>" in label_of(fig, "lu2025-002")
     assert ids(fig, "comparator") == ["lu2025-002"]  # the arm that has a figure is drawn
-    assert words.textposition == ("middle center", "middle right")  # over a wide bar; beside
+    assert side_texts(fig)["lu2025-001"] == "p = 0.0100"  # alone in its column
+    assert not [t for t in fig.data if t.mode == "text"]
+
+
+def test_labels_wrap_and_are_never_cut(evidence):
+    for chart in (
+        plots.outcome_ranges(evidence, "PFS"),
+        plots.outcome_ranges(evidence, "ORR"),
+        plots.two_arm_comparison(evidence),
+        plots.forest_plot(evidence, "PFS"),
+        plots.evidence_map(evidence),
+    ):
+        fig = chart.figure
+        texts = labels(fig) + [a.text for a in fig.layout.annotations]
+        texts += [t for key in fig.layout if key.startswith("xaxis")
+                  for t in (fig.layout[key].ticktext or ())]  # fmt: skip
+        assert not [t for t in texts if t.rstrip().endswith("…")]
+        longest = max(len(line) for t in labels(fig) for line in t.split("<br>"))
+        assert longest < 140  # wrapped (markup included), not one long line
+    fig = plots.outcome_ranges(evidence, "PFS").figure
+    assert any("<br>" in t for t in labels(fig))
 
 
 def test_excluded_rows_are_hidden_or_faded_with_their_reason(sample):
     hidden = plots.outcome_ranges(sample, "PFS", references=REFERENCES)
     assert "lu2025-006" not in ids(hidden.figure, "value", "value (excluded)")
-    assert "lu2025-006" not in set(hidden.table["evidence_id"])
+    assert "lu2025-006" not in set(hidden.table["Row"])
+    assert "1 row about other patients than this one left out" in (
+        hidden.figure.layout.title.subtitle.text
+    )
     shown = plots.outcome_ranges(sample, "PFS", show_excluded=True, references=REFERENCES)
     faded = trace(shown.figure, "value (excluded)")
     assert list(faded.customdata) == ["lu2025-006"]
     assert faded.marker.color == plots.EXCLUDED_COLOUR
     assert "Not for this profile: G3 only; this profile is G1" in faded.hovertext[0]
-    assert shown.table.set_index("evidence_id").loc["lu2025-006", "match"] == "excluded"
+    why = shown.table.set_index("Row")["Why not"]
+    assert why["lu2025-006"] == "G3 only; this profile is G1" and why["lu2025-001"] == ""
 
 
 def test_hover_says_what_the_profile_leaves_open(sample):
     matched = sample.assign(unknown=[("grade",)] + [()] * (len(sample) - 1))
-    fig = plots.outcome_ranges(matched, "PFS", references=REFERENCES).figure
+    fig = plots.outcome_ranges(matched, "PFS", unit="months", references=REFERENCES).figure
     hover = dict(zip(trace(fig, "value").customdata, trace(fig, "value").hovertext, strict=True))
     assert "leaves open: grade" in hover["lu2025-001"]
     assert "leaves open" not in hover["lu2025-003"]
@@ -272,7 +359,7 @@ def test_an_outcome_without_evidence_gives_a_clear_empty_figure(sample):
     assert any(plots.NO_EVIDENCE in t for t in annotation_texts(chart.figure))
     assert "Disease control rate" in chart.figure.layout.title.text
     assert chart.figure.layout.title.subtitle.text == "G1, type I"
-    assert chart.table.empty and "evidence_id" in chart.table.columns
+    assert chart.table.empty and "Row" in chart.table.columns
 
 
 def test_all_rows_excluded_says_how_many_were_hidden():
@@ -286,7 +373,7 @@ def test_frames_without_match_columns_work(sample):
     plain = sample.drop(columns=["match", "why"])
     chart = plots.outcome_ranges(plain, "PFS", references=REFERENCES)
     assert "lu2025-006" in ids(chart.figure, "value")  # nothing excluded without a profile
-    assert "match" not in chart.table.columns
+    assert "Why not" not in chart.table.columns
 
 
 def test_every_figure_is_titled_footnoted_and_readable(sample, trials):
@@ -305,9 +392,33 @@ def test_every_figure_is_titled_footnoted_and_readable(sample, trials):
         assert f"Data v{data_version()}" in footnote(fig)
         sizes = [fig.layout.font.size, *_font_sizes(fig.to_plotly_json())]
         assert min(sizes) >= 14, sizes
+        assert fig.layout.width is None  # the page gives the width
         assert isinstance(chart.table, pd.DataFrame)
     assert "lu2025 = Lu et al., Chin J Gen Surg 2025" in footnote(charts[0].figure)
     assert "primary = " in footnote(charts[3].figure)
+
+
+def test_every_text_follows_the_figure_font_size(sample, trials):
+    """update_layout(font_size=20) enlarges titles, legends, notes and ticks alike: no text
+    has a size of its own, except the evidence map's cells."""
+    evidence = combined(sample, trials)
+    for chart in (
+        plots.outcome_ranges(evidence, "PFS", references=REFERENCES),
+        plots.two_arm_comparison(evidence, references=REFERENCES),
+        plots.forest_plot(evidence, references=REFERENCES),
+    ):
+        assert _font_sizes(chart.figure.to_plotly_json()["data"]) == []
+        layout = chart.figure.to_plotly_json()["layout"]
+        assert _font_sizes({k: v for k, v in layout.items() if k != "font"}) == []
+
+
+def test_presenter_mode_makes_room_for_larger_text(sample):
+    normal = plots.outcome_ranges(sample, "PFS", references=REFERENCES).figure
+    large = plots.outcome_ranges(sample, "PFS", references=REFERENCES, presenter=True).figure
+    assert normal.layout.font.size == plots.FONT
+    assert large.layout.font.size == plots.PRESENTER_FONT
+    assert large.layout.height > normal.layout.height
+    assert large.layout.margin.t > normal.layout.margin.t
 
 
 def _font_sizes(node) -> list[float]:
@@ -332,6 +443,28 @@ def test_colours_come_from_a_colour_blind_safe_palette(sample):
     assert used <= allowed, used - allowed
 
 
+def _luminance(colour: str) -> float:
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_text_colours_reach_4_5_to_1():
+    for text, background in [
+        (plots.TEXT_COLOUR, "#FFFFFF"),
+        (plots.MUTED_TEXT, "#FFFFFF"),
+        (plots.EXCLUDED_TEXT, "#FFFFFF"),
+        *((text, colour) for text, (_, _, colour) in zip(plots.MAP_TEXT, plots.MAP_TIERS,
+                                                         strict=True)),
+    ]:  # fmt: skip
+        assert _contrast(text, background) >= 4.5, (text, background)
+
+
 # --- two-arm comparison ------------------------------------------------------------------------
 
 
@@ -342,29 +475,28 @@ def test_comparison_joins_both_arms_and_gives_the_p_value(sample):
     assert sorted(ids(fig, "comparator")) == ["lu2025-001", "lu2025-007"]
     connectors = [t for t in fig.data if t.name == "connector"]
     assert sum(x is None for t in connectors for x in t.x) == 2  # one line per pair
-    p_values = {
-        i: text
-        for t in fig.data
-        if t.name == "p-values"  # one text column per panel
-        for i, text in zip(t.customdata, t.text, strict=True)
-    }
-    assert p_values == {"lu2025-001": "p = 0.027", "lu2025-007": "p &lt; 0.001"}
-    words = trace(fig, "words")  # row 8, a comparison stated without figures
-    assert list(words.customdata) == ["lu2025-008"] and "favours the therapy" in words.text[0]
-    assert fig.layout[words.xaxis.replace("x", "xaxis")].visible is False
-    assert set(chart.table["evidence_id"]) == {"lu2025-001", "lu2025-007", "lu2025-008"}
+    assert side_texts(fig) == {"lu2025-001": "p = 0.027", "lu2025-007": "p &lt; 0.001"}
+    assert "lu2025-008" not in {i for t in fig.data if t.customdata for i in t.customdata}
+    assert "surgery alone" not in words(fig) and "no resection (5-y survival)" in words(fig)
+    assert set(chart.table["Row"]) == {"lu2025-001", "lu2025-007", "lu2025-008"}
 
 
-def test_comparison_puts_months_and_percent_on_separate_axes(sample):
-    fig = plots.two_arm_comparison(sample, references=REFERENCES).figure
-    units = {}
+def test_comparison_puts_one_outcome_and_unit_on_each_axis(evidence):
+    fig = plots.two_arm_comparison(evidence).figure
+    facets: dict[str, set] = {}
+    by_id = evidence.set_index("evidence_id")
     for t in fig.data:
-        if t.customdata and "markers" in t.mode:
-            axis = fig.layout["xaxis" + t.xaxis[1:]]
+        if t.customdata is not None and t.mode and "markers" in t.mode:
             for evidence_id in t.customdata:
-                units.setdefault(evidence_id, set()).add(axis.title.text)
-    assert units["lu2025-001"] == {"months"}
-    assert units["lu2025-007"] == {"percent (%)"}
+                if evidence_id:
+                    row = by_id.loc[evidence_id]
+                    facets.setdefault(t.xaxis, set()).add((row.outcome, row.unit))
+    assert len(facets) > 3 and all(len(found) == 1 for found in facets.values()), facets
+    headings = [a.text for a in fig.layout.annotations if a.name == "panel heading"]
+    assert len(headings) == len(facets)
+    assert "<b>Progression-free survival (PFS), in percent (%)</b>" in headings
+    netter = label_of(fig, "primary-021")  # PFS rate at month 20: outcome and timepoint named
+    assert "estimated PFS rate at month 20" in netter and "primary analysis" in netter
 
 
 def test_comparison_of_one_outcome(sample):
@@ -375,34 +507,102 @@ def test_comparison_of_one_outcome(sample):
     assert any(plots.NO_EVIDENCE in t for t in annotation_texts(empty.figure))
 
 
+def test_a_subgroup_contrast_is_not_drawn_as_a_control_arm(evidence):
+    fig = plots.two_arm_comparison(evidence, "PFS").figure
+    assert "primary-008" in ids(fig, "subgroup")  # CAPTEM: pancreatic vs non-pancreatic NEN
+    assert "primary-008" not in ids(fig, "comparator")
+    subgroup = trace(fig, "subgroup")
+    assert subgroup.marker.color == plots.THERAPY_COLOUR
+    assert all(s.endswith("-open") for s in subgroup.marker.symbol)
+    assert "subgroup vs non-pancreatic NEN" in label_of(fig, "primary-008")
+    legend = [t.name for t in fig.data if t.showlegend is not False]
+    assert plots.COMPARATOR_KINDS["subgroup"] in legend
+    assert "primary-014" in ids(fig, "comparator")  # SANET-ep's placebo arm is a control arm
+
+
+# --- populations -------------------------------------------------------------------------------
+
+
+def test_site_tags_on_non_pancreatic_trials_and_none_on_pancreatic_ones(evidence):
+    pfs = plots.outcome_ranges(evidence, "PFS").figure
+    comparison = plots.two_arm_comparison(evidence).figure
+    forest = plots.forest_plot(evidence, "PFS").figure
+    assert "[midgut]" in label_of(comparison, "primary-021")  # NETTER-1
+    assert "[midgut]" in label_of(pfs, "primary-021")
+    assert "[extrapancreatic]" in label_of(pfs, "primary-014")  # SANET-ep
+    assert "extrapancreatic" in " ".join(labels(forest))
+    for evidence_id in ("primary-026", "primary-028"):  # RADIANT-3, sunitinib: pNET trials
+        assert "[" not in label_of(comparison, evidence_id), evidence_id
+    radiant = [t for t in labels(forest) if "RADIANT-3" in t]
+    assert radiant and not any("[" in t for t in radiant)
+    table = plots.two_arm_comparison(evidence).table.set_index("Row")
+    assert table.loc["primary-021", "Population"].endswith("[midgut]")
+
+
+def test_pancreatic_only_keeps_pancreatic_populations(evidence):
+    chart = plots.two_arm_comparison(evidence, pancreatic_only=True)
+    sites = evidence.set_index("evidence_id")["tumour_site"]
+    assert set(chart.table["Row"]) and set(sites[chart.table["Row"]]) == {"pancreatic"}
+    assert "Pancreatic populations only." in chart.figure.layout.title.subtitle.text
+    assert not any("[" in t for t in labels(chart.figure))
+    for build in (
+        lambda **k: plots.outcome_ranges(evidence, "PFS", **k),
+        lambda **k: plots.forest_plot(evidence, "PFS", **k),
+        lambda **k: plots.evidence_map(evidence, **k),
+    ):
+        assert len(build(pancreatic_only=True).table) < len(build().table)
+
+
+def test_one_trial_assessed_two_ways_is_one_trial(evidence):
+    chart = plots.forest_plot(evidence, "PFS")
+    fig = chart.figure
+    sanet = [t.replace("<br>", " ") for t in labels(fig) if "SANET-ep" in t]
+    assert len(sanet) == 1 and "one trial assessed two ways" in sanet[0]
+    assert "investigator-assessed" in label_of(fig, "primary-014")
+    assert "independent radiology review" in label_of(fig, "primary-015")
+    assert "SANET-ep" not in label_of(fig, "primary-014")  # named once, in its heading
+    texts = side_texts(fig)
+    assert texts["primary-014"] == "0.334 (0.223–0.499)"
+
+
 # --- evidence map ------------------------------------------------------------------------------
 
 
 def test_evidence_map_counts_rows_and_strongest_design(sample, trials):
     evidence = combined(sample, trials)
     chart = plots.evidence_map(evidence)
-    cells = chart.table.set_index(["therapy", "outcome"])
-    assert cells.loc[("gamma drug", "PFS"), "n_rows"] == 5  # 3 review rows + 2 trials
-    assert cells.loc[("gamma drug", "PFS"), "strongest_design"] == "rct_phase3"
-    assert cells.loc[("gamma drug", "PFS"), "n_without_figures"] == 1
-    assert cells.loc[("beta ablation", "OS"), "n_rows"] == 0  # a gap, still in the table
+    cells = chart.table.set_index(["Therapy", "Outcome"])
+    pfs = ("gamma drug", "Progression-free survival (PFS)")
+    assert cells.loc[pfs, "Rows"] == 5  # 3 review rows + 2 trials
+    assert cells.loc[pfs, "Strongest design"] == "Phase 3 RCT"
+    assert cells.loc[pfs, "With figures"] == 4
+    assert (chart.table["Rows"] > 0).all()  # the gaps are in the figure, not the table
     heat = trace(chart.figure, "evidence map")
-    assert list(heat.x[:7]) == ["PFS", "OS", "ORR", "DCR", "5-y survival", "Recurrence",
-                                "Symptom resp."]  # fmt: skip
-    grid = dict(zip(heat.y, heat.text, strict=True))
-    assert grid["gamma drug"][0] == "5<br>RCT ph3"
-    assert grid["beta ablation"][1] == "–"  # visibly empty
-    hover = dict(zip(heat.y, heat.hovertext, strict=True))
-    assert "evidence gap" in hover["beta ablation"][1]
-    assert heat.z[list(heat.y).index("beta ablation")][1] == 0
+    ticks = list(chart.figure.layout.xaxis.ticktext)
+    assert ticks[:7] == ["PFS", "OS", "ORR", "DCR", "5-y survival", "Recurrence",
+                         "Symptom resp."]  # fmt: skip
+    rows = list(chart.figure.layout.yaxis.ticktext)
+    counts = trace(chart.figure, "cell counts")
+    grid = dict(zip(zip(counts.y, counts.x, strict=True), counts.text, strict=True))
+    assert grid[(rows.index("gamma drug"), 0)] == "5"
+    assert grid[(rows.index("beta ablation"), 1)] == "–"  # visibly empty
+    hover = heat.hovertext[rows.index("beta ablation")][1]
+    assert "evidence gap" in hover
+    assert heat.z[rows.index("beta ablation")][1] == 0
 
 
 def test_evidence_map_counts_excluded_rows_only_when_asked(sample):
-    hidden = plots.evidence_map(sample).table.set_index(["therapy", "outcome"])
-    assert hidden.loc[("delta combo", "PFS"), "n_rows"] == 0  # the row stays, as a gap
-    assert hidden.loc[("delta combo", "PFS"), "n_excluded"] == 1
-    shown = plots.evidence_map(sample, show_excluded=True).table.set_index(["therapy", "outcome"])
-    assert shown.loc[("delta combo", "PFS"), "n_rows"] == 1
+    hidden = plots.evidence_map(sample).table
+    assert "delta combo" not in set(hidden["Therapy"])  # its only row does not fit
+    shown = plots.evidence_map(sample, show_excluded=True).table.set_index("Therapy")
+    assert shown.loc["delta combo", "Rows"] == 1
+
+
+def test_evidence_map_tags_therapies_studied_only_outside_the_pancreas(evidence):
+    fig = plots.evidence_map(evidence).figure
+    rows = [t.replace("\u00a0", " ") for t in fig.layout.yaxis.ticktext]
+    assert any(t.startswith("octreotide LAR [midgut]") for t in rows), rows
+    assert "everolimus" in rows  # RADIANT-3 is a pNET trial: no tag
 
 
 # --- forest plot -------------------------------------------------------------------------------
@@ -413,6 +613,7 @@ def test_forest_plot_draws_hazard_ratios_on_a_log_axis(trials):
     fig = chart.figure
     assert fig.layout.xaxis.type == "log"
     assert "hazard ratio" in fig.layout.xaxis.title.text
+    assert "favours therapy" in fig.layout.xaxis.title.text
     line = trace(fig, "HR = 1")
     assert set(line.x) == {1}
     points = trace(fig, "hr")
@@ -423,21 +624,22 @@ def test_forest_plot_draws_hazard_ratios_on_a_log_axis(trials):
         "<b>epsilon nuclide</b>",
         "<b>gamma drug</b>",
     ]
-    assert list(trace(fig, "hazard ratios").text) == [
-        "0.21 (0.13–0.33)",
-        "0.35 (0.27–0.45)",
-        "1.1 (no CI given)",
-    ]
-    assert any("favours therapy" in t for t in annotation_texts(fig))
+    assert side_texts(fig) == {
+        "lu2025-002": "0.21 (0.13–0.33)",
+        "lu2025-001": "0.35 (0.27–0.45)",
+        "lu2025-003": "1.1 (no CI given)",
+    }
     assert "TRIAL-X" in dict(zip(points.customdata, points.hovertext, strict=True))["lu2025-001"]
-    assert list(chart.table["hr"]) == [0.21, 0.35, 1.1]
+    assert list(chart.table["Row"]) == ["lu2025-002", "lu2025-001", "lu2025-003"]
+    assert chart.table.loc[0, "Figure"].startswith("HR 0.21, 95% CI 0.13–0.33")
 
 
 def test_forest_plot_of_an_outcome_without_hazard_ratios(trials, sample):
     chart = plots.forest_plot(sample, "ORR", references=REFERENCES)
     assert any(plots.NO_EVIDENCE in t for t in annotation_texts(chart.figure))
-    ranges = plots.outcome_ranges(trials, "PFS", references=REFERENCES)
-    assert "3 rows giving only a hazard ratio" in ranges.figure.layout.title.subtitle.text
+    ranges = plots.outcome_ranges(trials, "PFS", references=REFERENCES).figure
+    assert "<b>Given only as a hazard ratio:</b>" in words(ranges)
+    assert "HR 0.35, 95% CI 0.27–0.45" in words(ranges)
 
 
 # --- contract and cost -------------------------------------------------------------------------
@@ -494,7 +696,7 @@ def test_real_data_matched_to_a_profile(evidence):
     assert excluded, "the profile should leave some rows out"
     for outcome in ("PFS", "OS", "ORR", "survival_5y"):
         hidden = plots.outcome_ranges(matched, outcome, subtitle=profile.summary())
-        assert not excluded & set(hidden.table["evidence_id"])
+        assert not excluded & set(hidden.table["Row"])
         assert hidden.figure.layout.title.subtitle.text.startswith(profile.summary())
         shown = plots.outcome_ranges(matched, outcome, show_excluded=True)
         faded = set(ids(shown.figure, "value (excluded)", "range (excluded)"))
@@ -503,11 +705,11 @@ def test_real_data_matched_to_a_profile(evidence):
 
 def test_real_data_map_and_comparison(evidence):
     table = plots.evidence_map(evidence).table
-    assert table["n_rows"].sum() == len(evidence)
-    assert (table["n_rows"] == 0).any()  # the map shows gaps
+    assert table["Rows"].sum() == len(evidence)
+    assert len(table) < 150  # the cells that hold rows, not every therapy × outcome
     chart = plots.two_arm_comparison(evidence)
     with_arm = evidence[evidence["comparator"] != ""]
-    assert set(chart.table["evidence_id"]) <= set(with_arm["evidence_id"])
+    assert set(chart.table["Row"]) <= set(with_arm["evidence_id"])
 
 
 def test_hover_shows_the_primary_publication_check():
