@@ -3,7 +3,6 @@ curated data never touched."""
 
 from __future__ import annotations
 
-import base64
 import csv
 import hashlib
 import io
@@ -59,16 +58,15 @@ def own_file(rows: int = 2, **cells: str) -> bytes:
 
 def upload(explorer: Explorer, content: bytes, name: str = "mine.csv") -> str:
     """Hand a file to the explorer as the upload widget does; return the report shown."""
-    explorer._on_upload({"new": ({"name": name, "content": memoryview(content)},)})
-    return explorer.upload_report.value
+    tab = explorer.views["evidence"]
+    tab._on_upload({"new": ({"name": name, "content": memoryview(content)},)})
+    return tab.upload_report.value
 
 
 def downloaded_csv(explorer: Explorer) -> str:
-    """The evidence CSV behind the page's download link."""
-    payload = re.search(
-        r'href="data:text/csv;charset=utf-8;base64,([^"]+)"', explorer.downloads.value
-    )
-    return base64.b64decode(payload.group(1)).decode("utf-8")
+    """The evidence CSV that the page's download button is sent when clicked."""
+    (button,) = [b for b in explorer.views["evidence"].downloads if b.filename.endswith(".csv")]
+    return button.build()
 
 
 def exported_cells(csv_text: str, sep: str = ",") -> list[str]:
@@ -263,9 +261,9 @@ def test_hostile_cells_are_shown_as_text_and_exported_inert(curated):
     content = own_file(statement=HOSTILE_STATEMENT, population=HOSTILE_POPULATION)
     explorer = Explorer()
     assert "Added 2 row(s)" in upload(explorer, content)
-    explorer.show_excluded.value = True
-    explorer.tabs.selected_index = 3
-    table = explorer.evidence_table.value
+    explorer.session.show_excluded = True
+    explorer.session.tab = "evidence"
+    table = explorer.views["evidence"].table.value
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in table and "<script>" not in table
     assert "=HYPERLINK(&quot;http://x&quot;,&quot;y&quot;)" in table
     records = csv.DictReader(io.StringIO(downloaded_csv(explorer), newline=""))
@@ -296,4 +294,4 @@ def test_a_rejected_upload_reports_every_fault_in_the_page(curated, content, nam
     report = upload(explorer, content, name)
     assert "nothing was added" in report and all(word in report for word in expected), report
     assert "<b>mine</b>" not in report and "Something went wrong" not in report
-    assert len(explorer.evidence) == len(curated)
+    assert len(explorer.session.evidence) == len(curated)
