@@ -17,6 +17,7 @@ from pnen_explorer.data import (
 )
 from pnen_explorer.errors import PnenError
 from pnen_explorer.guidance import applicable_therapies
+from pnen_explorer.learning import what_changed
 from pnen_explorer.matching import filter_evidence, match_evidence
 from pnen_explorer.profile import Profile, ProfileError
 from pnen_explorer.session import Session
@@ -37,4 +38,5 @@ __all__ = [
     "load_references",
     "load_therapies",
     "match_evidence",
+    "what_changed",
 ]

@@ -19,14 +19,27 @@ from pnen_explorer.cases import DEFAULT_CASE
 from pnen_explorer.profile import Profile, ProfileError
 from pnen_explorer.session import Session
 from pnen_explorer.views import html, share_plain_models
+from pnen_explorer.views.compare import CompareTab
 from pnen_explorer.views.form import ProfileForm
+from pnen_explorer.views.quiz import QuizView
 from pnen_explorer.views.tabs import TAB_VIEWS, TabView
 from pnen_explorer.voila_request import page_query
 
 log = logging.getLogger(__name__)
 STYLE = (Path(__file__).parent / "static" / "explorer.css").read_text(encoding="utf-8")
 HEADER_INPUTS = frozenset(
-    {"profile", "outcome", "tab", "presenter", "beyond_review", "pancreatic_only", "case_name"}
+    {
+        "profile",
+        "outcome",
+        "tab",
+        "presenter",
+        "beyond_review",
+        "pancreatic_only",
+        "case_name",
+        "pinned",
+        "quiz",
+        "quiz_case",
+    }
 )
 """What the header's case link follows."""
 
@@ -43,12 +56,12 @@ class Explorer:
         self.session = session or Session(evidence)
         if session is None:
             if profile is None:
-                self.session.apply_case(DEFAULT_CASE)
+                self.session.apply_case(DEFAULT_CASE, remember=False)
             else:
                 self.session.profile = profile
         self.errors: list[str] = []
         self.form = ProfileForm(self.session, self.guard(self.show_errors))
-        self.views: dict[str, TabView] = {v.key: v(self.session) for v in TAB_VIEWS}
+        self.views: dict[str, TabView] = {v.key: v(self.session) for v in (*TAB_VIEWS, CompareTab)}
         self.tabs = widgets.Tab(
             children=[v.widget for v in self.views.values()],
             titles=[v.title for v in self.views.values()],
@@ -73,14 +86,31 @@ class Explorer:
         widgets.link((self.pancreatic, "value"), (self.session, "pancreatic_only"))
         widgets.link((self.presenter, "value"), (self.session, "presenter"))
         widgets.link((self.beyond_review, "value"), (self.session, "beyond_review"))
+        self.quiz_mode = widgets.ToggleButton(
+            description="Quiz mode",
+            tooltip="Predict, then reveal: a case without its verdicts",
+            layout=widgets.Layout(width="auto"),
+        )
+        widgets.link((self.quiz_mode, "value"), (self.session, "quiz"))
+        self.quiz: QuizView | None = None  # built when quiz mode is first opened
+        self.quiz_box = widgets.VBox(layout=widgets.Layout(width="100%"))
+        self.main = widgets.HBox([self.form.widget, self.tabs], layout=widgets.Layout(width="100%"))
+        # A layout of its own (never the page's shared plain one): quiz mode sets its display.
+        self.explore_only = widgets.VBox([self.form.summary], layout=widgets.Layout(width="auto"))
         header = widgets.VBox(
             [
                 widgets.HTML(html.HEADER),
                 widgets.HBox(
-                    [self.presenter, self.beyond_review, self.pancreatic, self.share],
+                    [
+                        self.presenter,
+                        self.quiz_mode,
+                        self.beyond_review,
+                        self.pancreatic,
+                        self.share,
+                    ],
                     layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
                 ),
-                self.form.summary,
+                self.explore_only,
                 self.notice,
             ]
         )
@@ -88,7 +118,7 @@ class Explorer:
             [
                 widgets.HTML(f"<style>{STYLE}</style>"),
                 header,
-                widgets.HBox([self.form.widget, self.tabs], layout=widgets.Layout(width="100%")),
+                self.main,
             ],
             layout=widgets.Layout(width="100%"),
         )
@@ -138,17 +168,33 @@ class Explorer:
             (self.root.add_class if self.session.presenter else self.root.remove_class)(
                 "pnen-presenter"
             )
+        if "quiz" in changed or not changed:
+            self._show_mode()
         if "tab" in changed:
             self.tabs.selected_index = list(self.views).index(self.session.tab)
         if changed & {"profile", "notices"} or not changed:
             self.errors = []
         if changed & HEADER_INPUTS or not changed:
-            self.share.value = html.case_link(self.session.query(), self.session.profile.summary())
+            # in quiz mode the summary would give the grade away
+            summary = "" if self.session.quiz else self.session.profile.summary()
+            self.share.value = html.case_link(self.session.query(), summary)
         self.notice.value = html.notices(self.errors, self.session.notices)
         visible = self.session.tab
         if visible in self._stale:
             self._stale.discard(visible)
             self.views[visible].render()
+
+    def _show_mode(self) -> None:
+        """Quiz mode shows the quiz in place of the patient panel and the tabs (which would
+        give the answers away); the explorer comes back as it was."""
+        quiz = self.session.quiz
+        if quiz and self.quiz is None:
+            self.quiz = QuizView(session=self.session)
+            self.quiz_box.children = [self.quiz]
+        body = self.quiz_box if quiz else self.main
+        if self.root.children[-1] is not body:
+            self.root.children = (*self.root.children[:-1], body)
+        self.explore_only.layout.display = "none" if quiz else None
 
 
 def build_explorer(

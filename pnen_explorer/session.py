@@ -26,6 +26,7 @@ import traitlets
 from pnen_explorer.cases import DEFAULT_CASE, teaching_case
 from pnen_explorer.data import Fault, load_evidence, load_references
 from pnen_explorer.guidance import applicable_therapies, therapy_family
+from pnen_explorer.learning import quiz_keys, what_changed
 from pnen_explorer.matching import match_evidence, pancreatic_only
 from pnen_explorer.profile import Profile
 from pnen_explorer.share import Case, case_query, parse_query
@@ -82,12 +83,19 @@ class Session(traitlets.HasTraits):
     user_rows = traitlets.Instance(pd.DataFrame, allow_none=True)
     notices = traitlets.List(traitlets.Unicode(), help="what a link or an action set aside")
     revision = traitlets.Int(0, help="counts actions: one per change, however many inputs")
+    pinned = traitlets.Instance(
+        Profile, allow_none=True, help="patient A of a comparison (the profile is B)"
+    )
+    quiz = traitlets.Bool(False, help="quiz mode: predict, then reveal")
+    quiz_case = traitlets.Unicode("", help="the quiz case shown in quiz mode; '' for the first")
 
     _DEPENDS: ClassVar[dict[str, frozenset[str]]] = {
         "evidence": frozenset({"user_rows"}),
         "in_scope": frozenset({"user_rows", "beyond_review", "pancreatic_only"}),
         "matched": frozenset({"user_rows", "beyond_review", "pancreatic_only", "profile"}),
         "guidance": frozenset({"user_rows", "beyond_review", "pancreatic_only", "profile"}),
+        "pinned_matched": frozenset({"user_rows", "beyond_review", "pancreatic_only", "pinned"}),
+        "changed": frozenset({"profile"}),
         "evidence_rows": frozenset(
             {
                 "user_rows",
@@ -110,6 +118,9 @@ class Session(traitlets.HasTraits):
         self._pending: set[str] = set()
         self.changes: frozenset[str] = frozenset()
         """The inputs the last action changed (read it when ``revision`` changes)."""
+        self.previous_profile: Profile | None = None
+        """The profile before its last change (``None`` before any, or after opening a link):
+        what :attr:`changed_verdicts` compares with."""
         super().__init__(**inputs)
 
     # --- derived values, cached until an input they depend on changes -------------------------
@@ -123,6 +134,8 @@ class Session(traitlets.HasTraits):
             if name in inputs:
                 self._cache.pop(derived, None)
         self._pending.add(name)
+        if name == "profile":
+            self.previous_profile = change["old"]
         if self._applying:
             return
         if name == "profile" and self.case_name:
@@ -174,6 +187,25 @@ class Session(traitlets.HasTraits):
         return self._cached("guidance", lambda: applicable_therapies(self.profile, self.matched))
 
     @property
+    def pinned_matched(self) -> pd.DataFrame | None:
+        """The evidence in scope matched to the pinned patient A (``None`` with no pin)."""
+        if self.pinned is None:
+            return None
+        return self._cached("pinned_matched", lambda: match_evidence(self.in_scope, self.pinned))
+
+    @property
+    def changed_verdicts(self) -> pd.DataFrame:
+        """The verdicts the last change of the profile moved (:func:`what_changed`): empty
+        before any change and right after a link or a new page opened a case."""
+        if self.previous_profile is None:
+            return what_changed(self.guidance, self.guidance)
+        return self._cached("changed", lambda: what_changed(self.previous_profile, self.guidance))
+
+    def pin(self) -> None:
+        """Pin the current profile as patient A of a comparison."""
+        self.pinned = self.profile
+
+    @property
     def evidence_rows(self) -> pd.DataFrame:
         """The Evidence tab's rows: matched evidence, filtered by therapy, fitting rows unless
         asked for all, sorted."""
@@ -217,6 +249,12 @@ class Session(traitlets.HasTraits):
             self._applying = False
         self._bump()
 
+    @traitlets.validate("quiz_case")
+    def _known_quiz_case(self, proposal: dict) -> str:
+        if proposal["value"] and proposal["value"] not in quiz_keys():
+            raise traitlets.TraitError(f"no quiz case {proposal['value']!r}")
+        return proposal["value"]
+
     @traitlets.validate("therapy")
     def _known_therapy(self, proposal: dict) -> str:
         if proposal["value"] and proposal["value"] not in GUIDANCE_THERAPIES:
@@ -228,13 +266,23 @@ class Session(traitlets.HasTraits):
 
     # --- actions ------------------------------------------------------------------------------
 
-    def apply_case(self, case: Case | str) -> None:
+    def apply_case(self, case: Case | str, remember: bool = True) -> None:
         """Show a case: a teaching case by name, or a :class:`Case` (from a link or code).
 
-        Everything changes at once, so views redraw once.
+        Everything changes at once, so views redraw once. With ``remember=False`` (a page
+        opening its case) no verdict counts as changed.
         """
-        if isinstance(case, str):
-            case = Case(teaching_case(case), outcome=self.outcome, tab=self.tab, case_name=case)
+        by_name = isinstance(case, str)
+        if isinstance(case, str):  # a pin and the quiz stay as they are
+            case = Case(
+                teaching_case(case),
+                outcome=self.outcome,
+                tab=self.tab,
+                case_name=case,
+                pinned=self.pinned,
+                quiz=self.quiz,
+                quiz_case=self.quiz_case,
+            )
         self._applying = True
         try:
             with self.hold_trait_notifications():
@@ -246,8 +294,15 @@ class Session(traitlets.HasTraits):
                 self.pancreatic_only = case.pancreatic_only
                 self.case_name = case.case_name
                 self.notices = list(case.notices)
+                if not by_name:
+                    self.pinned = case.pinned
+                self.quiz = case.quiz
+                self.quiz_case = case.quiz_case
         finally:
             self._applying = False
+        if not remember:
+            self.previous_profile = None
+            self._cache.pop("changed", None)
         self._bump()
 
     def apply_query(self, query: str) -> list[str]:
@@ -259,7 +314,7 @@ class Session(traitlets.HasTraits):
         if not query.strip("?"):
             return []
         case = parse_query(query)
-        self.apply_case(case)
+        self.apply_case(case, remember=False)
         return list(case.notices)
 
     def add_upload(self, data: bytes, name: str) -> list[Fault]:
@@ -283,6 +338,9 @@ class Session(traitlets.HasTraits):
                 beyond_review=self.beyond_review,
                 pancreatic_only=self.pancreatic_only,
                 case_name=self.case_name,
+                pinned=self.pinned,
+                quiz=self.quiz,
+                quiz_case=self.quiz_case,
             )
         )
 
@@ -290,5 +348,5 @@ class Session(traitlets.HasTraits):
     def teaching(cls, name: str = DEFAULT_CASE, **inputs: Any) -> Session:
         """A session showing a teaching case (see :data:`pnen_explorer.cases.TEACHING_CASES`)."""
         session = cls(**inputs)
-        session.apply_case(name)
+        session.apply_case(name, remember=False)
         return session

@@ -20,6 +20,11 @@ MAX_VALUE_LENGTH = 512  # a full list of prior therapies fits
 MAX_NOTICES = 8
 SWITCHES = {"presenter": "presenter", "beyond": "beyond_review", "pancreatic": "pancreatic_only"}
 """Link keys of the yes/no view options -> the ``Case`` field each sets."""
+PIN_PREFIX = "a."
+"""Link keys of the pinned patient A start with it (``a.ki67=30``); ``pin=yes`` pins A even
+when none of its fields is known."""
+MODES = ("explore", "quiz")
+"""What ``mode=`` may name: the explorer, or the quiz (predict, then reveal)."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,11 @@ class Case:
     beyond_review: bool = False
     pancreatic_only: bool = False
     case_name: str = ""
+    pinned: Profile | None = None
+    """Patient A of a comparison (the current profile is B); ``None`` when nothing is pinned."""
+    quiz: bool = False
+    quiz_case: str = ""
+    """The quiz case shown in quiz mode (a key of :func:`pnen_explorer.learning.quiz_keys`)."""
 
 
 def parse_query(query: str | None, default: Profile | None = None) -> Case:
@@ -59,6 +69,7 @@ def parse_query(query: str | None, default: Profile | None = None) -> Case:
     notices: list[str] = []
     view: dict[str, object] = {}
     accepted: dict[str, str] = {}
+    pinned: dict[str, str] | None = None
     for key, value in pairs:
         if key == "case" and value in TEACHING_CASES:
             view["case_name"] = value
@@ -80,6 +91,32 @@ def parse_query(query: str | None, default: Profile | None = None) -> Case:
                 view[key] = value
             else:
                 notices.append(f"Unknown {key} {value!r} in the link; ignored.")
+        elif key == "mode":
+            if value in MODES:
+                view["quiz"] = value == "quiz"
+            else:
+                notices.append(f"Unknown mode {value!r} in the link; ignored.")
+        elif key == "quiz":
+            from pnen_explorer.learning import quiz_keys  # the cases are built on first use
+
+            if value in quiz_keys():
+                view["quiz_case"] = value
+            else:
+                notices.append(f"Unknown quiz case {value!r} in the link; ignored.")
+        elif key == "pin":
+            if value in ("yes", "no"):
+                pinned = pinned if pinned is not None or value == "no" else {}
+            else:
+                notices.append(f"The link's pin must be yes or no, not {value!r}; ignored.")
+        elif key.startswith(PIN_PREFIX):
+            pinned = {} if pinned is None else pinned
+            name = key[len(PIN_PREFIX) :]
+            try:
+                Profile.from_mapping({**pinned, name: value})
+            except ProfileError as exc:
+                notices.append(f"Ignored {key}={value!r} (patient A) from the link: {exc}")
+            else:
+                pinned[name] = value
         elif key in SWITCHES:
             if value in ("yes", "no"):
                 view[SWITCHES[key]] = value == "yes"
@@ -93,6 +130,8 @@ def parse_query(query: str | None, default: Profile | None = None) -> Case:
             else:
                 accepted[key] = value
     profile = Profile.from_mapping({**base.to_mapping(), **accepted})
+    if pinned is not None:
+        view["pinned"] = Profile.from_mapping(pinned)
     case = Case(profile, notices=_summarised(notices), **view)
     if case.case_name and profile != teaching_case(case.case_name):
         case = replace(case, case_name="")  # the link changes the case: it is a case of its own
@@ -118,4 +157,11 @@ def case_query(case: Case) -> str:
     values.update({key: "yes" for key, name in SWITCHES.items() if getattr(case, name)})
     if case.case_name:
         values["case"] = case.case_name
+    if case.pinned is not None:
+        values["pin"] = "yes"
+        values.update({PIN_PREFIX + k: v for k, v in case.pinned.to_mapping().items()})
+    if case.quiz:
+        values["mode"] = "quiz"
+        if case.quiz_case:
+            values["quiz"] = case.quiz_case
     return "?" + urlencode(values)

@@ -75,6 +75,7 @@ TABS: Mapping[str, str] = MappingProxyType(
         "evidence": "Evidence",
         "map": "Evidence map",
         "references": "References",
+        "compare": "Compare patients",
     }
 )
 """The explorer's views: key (as a link names it) -> title."""

@@ -9,7 +9,7 @@ export default {
         const box = document.createElement("div");
         box.innerHTML = item.html; // built and escaped by pnen_explorer.views.cards
         if (item.kind !== "card") return box;
-        box.className = `pnen-card pnen-card-${item.slug}`;
+        box.className = `pnen-card pnen-card-${item.slug}${item.moved ? " pnen-card-moved" : ""}`;
         const button = document.createElement("button");
         button.type = "button";
         button.className = "pnen-card-link jupyter-button";

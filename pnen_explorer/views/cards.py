@@ -16,6 +16,7 @@ import traitlets
 
 from pnen_explorer.cards import CARD_ORDER, Item, therapy_cards, therapy_label
 from pnen_explorer.guidance import PREMISES
+from pnen_explorer.learning import changed_line
 from pnen_explorer.session import Session
 from pnen_explorer.views.html import esc, verdict_badge
 from pnen_explorer.vocabulary import GUIDANCE_THERAPIES
@@ -62,8 +63,20 @@ def _presupposes(card: pd.Series) -> str:
     return f"<p><b>Presupposes:</b> {items}</p>"
 
 
-def card_html(card: pd.Series) -> str:
-    """One therapy card (a row of :func:`~pnen_explorer.cards.therapy_cards`) as HTML."""
+def was_mark(old_verdict: str, deciding: str, citation: str) -> str:
+    """A card's mark after a change of the profile: its previous verdict, and the reason that
+    now decides (:func:`pnen_explorer.learning.what_changed`)."""
+    return (
+        f"<p class='pnen-was' data-was='{esc(old_verdict)}'><b>was:</b> "
+        f"{verdict_badge(old_verdict)} <span class='pnen-was-why'>now decided by: "
+        f"{esc(deciding)} <span class='pnen-cite'>{esc(citation)}</span></span></p>"
+    )
+
+
+def card_html(card: pd.Series, change: dict | None = None) -> str:
+    """One therapy card (a row of :func:`~pnen_explorer.cards.therapy_cards`) as HTML;
+    ``change`` (a row of :func:`~pnen_explorer.learning.what_changed`) marks a verdict that the
+    last change of the profile moved."""
     notes = "".join(
         f"<li>{esc(n)} <span class='pnen-cite'>{esc(c)}</span></li>"
         for n, c in zip(card["notes"], card["note_citations"], strict=True)
@@ -77,7 +90,12 @@ def card_html(card: pd.Series) -> str:
         f"<div><b class='pnen-card-name'>{esc(therapy_label(card['therapy']))}</b>"
         f"{verdict_badge(card['verdict'])}"
         f"<span class='pnen-card-line'>{esc(card['line'])}</span></div>"
-        f"<p class='pnen-card-reason'><b>Why:</b> {esc(card['deciding'])} "
+        + (
+            was_mark(change["old_verdict"], change["deciding"], change["citation"])
+            if change
+            else ""
+        )
+        + f"<p class='pnen-card-reason'><b>Why:</b> {esc(card['deciding'])} "
         f"<span class='pnen-cite'>{esc(card['deciding_citation'])}</span></p>"
         + (f"<ul class='pnen-card-notes'>{notes}</ul>" if notes else "")
         + _presupposes(card)
@@ -125,6 +143,8 @@ class TherapyCards(anywidget.AnyWidget):
     def render(self) -> None:
         s = self.session
         table = therapy_cards(s.guidance, s.matched, s.profile)
+        changed = s.changed_verdicts
+        moved = {row["therapy"]: row for row in changed.to_dict("records")}
         items = [
             {
                 "kind": "intro",
@@ -135,6 +155,15 @@ class TherapyCards(anywidget.AnyWidget):
                 "Evidence tab with exactly the rows that fit this patient.</p>",
             }
         ]
+        if moved:
+            items.append(
+                {
+                    "kind": "changes",
+                    "html": "<p class='pnen-changed-line' role='status'>"
+                    f"{esc(changed_line(changed))} <span class='pnen-muted'>(since the last "
+                    "change of the patient; each such card says what it was)</span></p>",
+                }
+            )
         for verdict in CARD_ORDER:
             group = table[table["verdict"].astype(object) == verdict]
             if group.empty:
@@ -152,11 +181,12 @@ class TherapyCards(anywidget.AnyWidget):
                 items.append(
                     {
                         "kind": "card",
-                        "html": card_html(card),
+                        "html": card_html(card, moved.get(card["therapy"])),
                         "therapy": card["therapy"],
                         "slug": _slug(card["therapy"]),
                         "label": link_text(count),
                         "disabled": count == 0,
+                        "moved": card["therapy"] in moved,
                     }
                 )
         self.items = items

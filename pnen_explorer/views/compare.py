@@ -1,0 +1,157 @@
+"""Compare two patients: pin the case shown as A, change the profile to B, see both side by side.
+
+The tab shows the fields that differ, the verdicts that differ with the reason that decides each
+(:func:`pnen_explorer.learning.compare_verdicts`), and the outcome plot of each patient. Its link
+holds both cases (``pin=yes&a.ki67=30&…&ki67=60…``), so an educator can prepare a comparison.
+"""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+
+from pnen_explorer import plots
+from pnen_explorer.learning import compare_verdicts, profile_differences
+from pnen_explorer.plot_view import PlotView
+from pnen_explorer.session import Session
+from pnen_explorer.views import html
+from pnen_explorer.views.html import esc, verdict_badge
+from pnen_explorer.views.tabs import EVIDENCE_INPUTS, TabView
+from pnen_explorer.vocabulary import CORE_OUTCOMES, outcome_label
+
+HELP = (
+    "Pin the patient shown now as A, then change the profile on the left (or pick another "
+    "teaching case): this tab shows A and B side by side — the fields that differ, the "
+    "verdicts that differ and why, and the outcome plot of each."
+)
+
+
+def differences_html(frame) -> str:
+    """The fields that differ, as a three-column table (field, A, B)."""
+    if frame.empty:
+        return "<p class='pnen-muted'>A and B have the same profile.</p>"
+    rows = "".join(
+        f"<tr><th scope='row'>{esc(r.field)}</th><td>{esc(r.a)}</td><td>{esc(r.b)}</td></tr>"
+        for r in frame.itertuples(index=False)
+    )
+    return (
+        "<table class='pnen pnen-compare'><tr><th scope='col'>Field</th>"
+        f"<th scope='col'>A</th><th scope='col'>B</th></tr>{rows}</table>"
+    )
+
+
+def verdicts_html(frame) -> str:
+    """The verdicts that differ: therapy, then A's and B's verdict, each with its reason."""
+    if frame.empty:
+        return "<p class='pnen-muted'>Every therapy has the same verdict for A and B.</p>"
+
+    def cell(verdict: str, why: str, citation: str) -> str:
+        return (
+            f"{verdict_badge(verdict)}<div class='pnen-compare-why'>{esc(why)} "
+            f"<span class='pnen-cite'>{esc(citation)}</span></div>"
+        )
+
+    rows = "".join(
+        f"<tr data-therapy='{esc(r.therapy)}'><th scope='row'>{esc(r.label)}</th>"
+        f"<td>{cell(r.a, r.why_a, r.citation_a)}</td><td>{cell(r.b, r.why_b, r.citation_b)}</td>"
+        "</tr>"
+        for r in frame.itertuples(index=False)
+    )
+    return (
+        "<table class='pnen pnen-compare pnen-compare-verdicts'><tr><th scope='col' "
+        "style='width:22%'>Therapy</th><th scope='col' style='width:39%'>A</th>"
+        f"<th scope='col' style='width:39%'>B</th></tr>{rows}</table>"
+    )
+
+
+class CompareTab(TabView):
+    """Patient A (pinned) and B (the profile) side by side."""
+
+    key = "compare"
+    depends = EVIDENCE_INPUTS | {"pinned", "outcome", "presenter"}
+
+    def __init__(self, session: Session):
+        super().__init__(session)
+        self.pin = widgets.Button(
+            description="Pin this patient as A",
+            tooltip="Keep the patient shown now as A; then change the profile to B",
+            layout=widgets.Layout(width="auto"),
+        )
+        self.unpin = widgets.Button(
+            description="Clear A", tooltip="Stop comparing", layout=widgets.Layout(width="auto")
+        )
+        self.pin.on_click(lambda _button: session.pin())
+        self.unpin.on_click(lambda _button: setattr(session, "pinned", None))
+        self.outcome = widgets.Dropdown(
+            options=[(outcome_label(o), o) for o in CORE_OUTCOMES],
+            value=session.outcome,
+            description="Outcome",
+            layout=widgets.Layout(width="auto"),
+        )
+        widgets.link((self.outcome, "value"), (session, "outcome"))
+        self.text = widgets.HTML()
+        self.plot_a, self.plot_b = PlotView(), PlotView()
+        self.table_a, self.table_b = widgets.HTML(), widgets.HTML()
+        column = {"flex": "1 1 0", "min_width": "0"}
+        self.plots = widgets.HBox(
+            [
+                widgets.VBox([self.plot_a, self.table_a], layout=widgets.Layout(**column)),
+                widgets.VBox([self.plot_b, self.table_b], layout=widgets.Layout(**column)),
+            ],
+            layout=widgets.Layout(width="100%"),
+        )
+        self.plots.add_class("pnen-compare-plots")
+        self.widget = widgets.VBox(
+            [
+                widgets.HBox(
+                    [self.pin, self.unpin, self.outcome],
+                    layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
+                ),
+                self.text,
+                self.plots,
+            ]
+        )
+        self.widget.add_class("pnen-compare-tab")
+
+    def render(self) -> None:
+        s = self.session
+        a, b = s.pinned, s.profile
+        self.unpin.disabled = a is None
+        self.pin.description = (
+            "Pin this patient as A" if a is None else "Pin this patient as A again"
+        )
+        if a is None:
+            self.text.value = f"<p class='pnen-help pnen-compare-empty'>{esc(HELP)}</p>"
+            self.plots.layout.display = "none"
+            return
+        self.plots.layout.display = None
+        heads = (
+            "<div class='pnen-compare-heads'>"
+            f"<div class='pnen-compare-a'><b>A</b> {esc(a.summary())}</div>"
+            f"<div class='pnen-compare-b'><b>B</b> {esc(b.summary())}</div></div>"
+        )
+        link = (
+            f"<a href='{esc(s.query())}' target='_blank' class='pnen-compare-link'>"
+            "Link to this comparison</a>"
+        )
+        changed = compare_verdicts(a, b)
+        self.text.value = (
+            heads
+            + f"<p>{link} <span class='pnen-muted'>(both patients are in the link)</span></p>"
+            + "<h4>Fields that differ</h4>"
+            + differences_html(profile_differences(a, b))
+            + f"<h4>Verdicts that differ ({len(changed)})</h4>"
+            + verdicts_html(changed)
+            + f"<h4>{esc(outcome_label(s.outcome))}: A and B</h4>"
+        )
+        for patient, matched, plot, table, name in (
+            (a, s.pinned_matched, self.plot_a, self.table_a, "A"),
+            (b, s.matched, self.plot_b, self.table_b, "B"),
+        ):
+            chart = plots.outcome_ranges(
+                matched, s.outcome, subtitle=f"{name}: {patient.summary()}"
+            )
+            plot.show(self._font(chart.figure))
+            table.value = (
+                f"<details><summary>The figures behind {name}'s plot</summary>"
+                f"{html.table(chart.table)}</details>"
+            )

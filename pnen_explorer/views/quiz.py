@@ -1,0 +1,192 @@
+"""Predict, then reveal: a quiz case shown without its verdicts, answers checked on commit.
+
+The student reads a case (its facts only: no grade, no verdict), picks the WHO grade and a
+verdict for a few therapies, and commits. Only then does the view show each answer with its
+reason, citation and references, the score, and what was missed. The answers come from
+:mod:`pnen_explorer.learning` (generated from the guidance); everything stays in the student's
+own page and kernel: nothing is sent anywhere, and no one else sees the answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import ipywidgets as widgets
+
+from pnen_explorer.learning import (
+    QuizCase,
+    missed,
+    quiz_cases,
+    reference_text,
+    score_line,
+    score_quiz,
+    verdict_words,
+)
+from pnen_explorer.views.html import esc, verdict_badge
+
+INTRO = (
+    "Read the patient, then predict: the WHO 2022 grade, and what the reviews say about each "
+    "therapy. Nothing is shown until you check your answers."
+)
+
+
+def case_html(case: QuizCase) -> str:
+    """The case as the student reads it: its title, story and known facts (never a verdict)."""
+    facts = "".join(
+        f"<tr><th scope='row'>{esc(label)}</th><td>{esc(value)}</td></tr>"
+        for label, value in case.facts
+    )
+    return (
+        f"<h3 class='pnen-quiz-title'>{esc(case.title)}</h3>"
+        f"<p class='pnen-quiz-story'>{esc(case.story)}</p>"
+        f"<table class='pnen pnen-quiz-facts'>{facts}</table>"
+        "<p class='pnen-muted'>Fields not listed are unknown.</p>"
+    )
+
+
+def _answer(value: str) -> str:
+    if value in ("G1", "G2", "G3", "NEC", "unknown"):
+        return f"<b>{esc(value)}</b>"
+    return verdict_badge(value)
+
+
+def result_html(case: QuizCase, answers: dict[str, str]) -> str:
+    """The score, each answer with its reason and references, and what was missed."""
+    scored = score_quiz(case, answers)
+    rows = []
+    for row in scored.to_dict("records"):
+        mark = "✓ right" if row["correct"] else "✗ wrong"
+        yours = _answer(row["yours"]) if row["yours"] else "<i>no answer</i>"
+        refs = reference_text(row["ref_nos"])
+        rows.append(
+            f"<tr class='pnen-quiz-{'right' if row['correct'] else 'wrong'}' "
+            f"data-question='{esc(row['key'])}'><th scope='row'>{esc(row['question'])}</th>"
+            f"<td>{yours}</td><td>{_answer(row['answer'])}</td><td><b>{mark}</b></td>"
+            f"<td>{esc(row['reason'])} <span class='pnen-cite'>{esc(row['citation'])}</span>"
+            + (f"<div class='pnen-cite'>{esc(refs)}</div>" if refs else "")
+            + "</td></tr>"
+        )
+    lost = missed(scored)
+    missed_html = (
+        "<p><b>You got every answer right.</b></p>"
+        if not lost
+        else "<h4>What you missed</h4><ul class='pnen-quiz-missed'>"
+        + "".join(f"<li>{esc(text)}</li>" for text in lost)
+        + "</ul>"
+    )
+    return (
+        f"<div class='pnen-quiz-score' role='status'>Score: <b>{esc(score_line(scored))}</b>"
+        "</div><table class='pnen pnen-quiz-answers'><tr><th scope='col'>Question</th>"
+        "<th scope='col'>Yours</th><th scope='col'>Answer</th><th scope='col'></th>"
+        f"<th scope='col'>Why</th></tr>{''.join(rows)}</table>{missed_html}"
+    )
+
+
+class QuizView(widgets.VBox):
+    """One quiz at a time: a case menu (when there are several cases), the case, one choice
+    per question, a button to check, and the result."""
+
+    def __init__(self, cases: Sequence[QuizCase] | None = None, session=None, **kwargs):
+        super().__init__(**kwargs)
+        self.cases = tuple(cases) if cases is not None else quiz_cases()
+        self.session = session
+        self.add_class("pnen-quiz")
+        self.menu = widgets.Dropdown(
+            options=[(c.title, c.key) for c in self.cases],
+            description="Case",
+            layout=widgets.Layout(width="auto"),
+        )
+        self.menu.observe(self._on_menu, names="value")
+        self.case_text = widgets.HTML()
+        self.questions = widgets.VBox()
+        self.choices: dict[str, widgets.ToggleButtons] = {}
+        self.check = widgets.Button(
+            description="Check my answers",
+            button_style="primary",
+            tooltip="Commit your answers and see the reasons",
+            layout=widgets.Layout(width="auto"),
+        )
+        self.check.on_click(lambda _button: self.commit())
+        self.again = widgets.Button(
+            description="Try again",
+            tooltip="Clear your answers",
+            layout=widgets.Layout(width="auto"),
+        )
+        self.again.on_click(lambda _button: self.reset())
+        self.result = widgets.HTML()
+        head = [widgets.HTML(f"<p class='pnen-muted'>{esc(INTRO)}</p>")]
+        if len(self.cases) > 1:
+            head.append(self.menu)
+        self.children = [
+            *head,
+            self.case_text,
+            self.questions,
+            widgets.HBox([self.check, self.again]),
+            self.result,
+        ]
+        if session is not None:
+            session.observe(self._from_session, names="quiz_case")
+            if session.quiz_case:
+                self.menu.value = session.quiz_case
+        self.show(self.menu.value)
+
+    @property
+    def case(self) -> QuizCase:
+        return next(c for c in self.cases if c.key == self.menu.value)
+
+    def _on_menu(self, change: dict) -> None:
+        if self.session is not None and self.session.quiz_case != change["new"]:
+            self.session.quiz_case = change["new"]
+        self.show(change["new"])
+
+    def _from_session(self, change: dict) -> None:
+        if change["new"] and change["new"] != self.menu.value:
+            self.menu.value = change["new"]
+
+    def show(self, key: str) -> None:
+        """Show a case with every choice empty and nothing revealed."""
+        case = next(c for c in self.cases if c.key == key)
+        self.case_text.value = case_html(case)
+        self.choices = {}
+        rows = []
+        for question in case.questions:
+            choice = widgets.ToggleButtons(
+                options=[(verdict_words(c), c) for c in question.choices],
+                value=None,
+                style={"button_width": "auto"},
+            )
+            choice.add_class(f"pnen-quiz-choice-{_slug(question.key)}")
+            self.choices[question.key] = choice
+            rows.append(
+                widgets.VBox(
+                    [
+                        widgets.HTML(f"<b class='pnen-quiz-prompt'>{esc(question.prompt)}</b>"),
+                        choice,
+                    ]
+                )
+            )
+        self.questions.children = rows
+        self.reset()
+
+    def answers(self) -> dict[str, str]:
+        """The student's choices so far (questions left open are absent)."""
+        return {key: c.value for key, c in self.choices.items() if c.value is not None}
+
+    def commit(self) -> None:
+        """Lock the choices and reveal the answers, the score and what was missed."""
+        for choice in self.choices.values():
+            choice.disabled = True
+        self.check.disabled = True
+        self.result.value = result_html(self.case, self.answers())
+
+    def reset(self) -> None:
+        """Clear the choices and hide the answers again."""
+        for choice in self.choices.values():
+            choice.disabled = False
+            choice.value = None
+        self.check.disabled = False
+        self.result.value = ""
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in text.lower())
