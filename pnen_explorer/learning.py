@@ -80,6 +80,20 @@ def changed_line(changes: pd.DataFrame) -> str:
     return f"{count} verdict{'s' if count != 1 else ''} changed: {names}"
 
 
+def changes_text(changes: pd.DataFrame) -> str:
+    """A :func:`what_changed` table as lines people read (no Python tuples)::
+
+    CAPTEM: recommended → not recommended. Now decided by: … (lu2025 3.1 [39])
+    """
+    if changes.empty:
+        return "No verdict changed."
+    return "\n".join(
+        f"{r.label}: {verdict_words(r.old_verdict)} → {verdict_words(r.new_verdict)}. "
+        f"Now decided by: {r.deciding} ({r.citation})"
+        for r in changes.itertuples(index=False)
+    )
+
+
 def verdict_words(verdict: str) -> str:
     """'not recommended' for 'not_recommended'."""
     return verdict.replace("_", " ")
@@ -426,6 +440,7 @@ __all__ = [
     "Question",
     "QuizCase",
     "changed_line",
+    "changes_text",
     "compare_verdicts",
     "missed",
     "profile_differences",

@@ -84,7 +84,8 @@ class CompareTab(TabView):
         self.outcome = widgets.Dropdown(
             options=[(outcome_label(o), o) for o in CORE_OUTCOMES],
             value=session.outcome,
-            description="Outcome",
+            description="Outcome plotted",
+            style={"description_width": "initial"},
             layout=widgets.Layout(width="auto"),
         )
         widgets.link((self.outcome, "value"), (session, "outcome"))

@@ -16,11 +16,13 @@ import ipywidgets as widgets
 from pnen_explorer.learning import (
     QuizCase,
     missed,
+    quiz_case,
     quiz_cases,
     reference_text,
     score_line,
     score_quiz,
     verdict_words,
+    what_changed,
 )
 from pnen_explorer.views.html import esc, verdict_badge
 
@@ -190,3 +192,55 @@ class QuizView(widgets.VBox):
 
 def _slug(text: str) -> str:
     return "".join(c if c.isalnum() else "-" for c in text.lower())
+
+
+class Reveal(widgets.VBox):
+    """A button that shows its content only when clicked: an answer a student should not see
+    before predicting."""
+
+    def __init__(self, label: str, content_html: str, **kwargs):
+        super().__init__(**kwargs)
+        self.content_html = content_html
+        self.button = widgets.Button(description=label, layout=widgets.Layout(width="auto"))
+        self.content = widgets.HTML()
+        self.button.on_click(lambda _button: self.show())
+        self.children = [self.button, self.content]
+
+    def show(self) -> None:
+        self.content.value = self.content_html
+        self.button.disabled = True
+
+
+def changes_html(changes) -> str:
+    """A :func:`~pnen_explorer.learning.what_changed` table as an HTML table people read."""
+    if changes.empty:
+        return "<p>No verdict changed.</p>"
+    rows = "".join(
+        f"<tr><th scope='row'>{esc(r.label)}</th><td>{verdict_badge(r.old_verdict)}</td>"
+        f"<td>{verdict_badge(r.new_verdict)}</td><td>{esc(r.deciding)} "
+        f"<span class='pnen-cite'>{esc(r.citation)}</span></td></tr>"
+        for r in changes.itertuples(index=False)
+    )
+    return (
+        "<table class='pnen'><tr><th scope='col'>Therapy</th><th scope='col'>Was</th>"
+        f"<th scope='col'>Now</th><th scope='col'>Now decided by</th></tr>{rows}</table>"
+    )
+
+
+def exercise(key: str) -> widgets.VBox:
+    """One exercise of the students notebook: the quiz case ``key``; for a one-field
+    variation, also a button that shows (after the student is done) every verdict the change
+    moved, computed with :func:`~pnen_explorer.learning.what_changed`."""
+    case = quiz_case(key)
+    parts: list[widgets.Widget] = [QuizView([case])]
+    if case.base:
+        base = quiz_case(case.base)
+        parts.append(
+            Reveal(
+                "After checking: every verdict this one change moved",
+                changes_html(what_changed(base.profile, case.profile)),
+            )
+        )
+    box = widgets.VBox(parts)
+    box.add_class("pnen-exercise")
+    return box
