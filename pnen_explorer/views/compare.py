@@ -149,9 +149,9 @@ class CompareTab(TabView):
             (b, s.matched, self.plot_b, self.table_b, "B"),
         ):
             chart = plots.outcome_ranges(
-                matched, s.outcome, subtitle=f"{name}: {patient.summary()}"
+                matched, s.outcome, subtitle=f"{name}: {patient.summary()}", **self.figure_options
             )
-            plot.show(self._font(chart.figure))
+            plot.show(chart.figure)
             table.value = (
                 f"<details><summary>The figures behind {name}'s plot</summary>"
                 f"{html.table(chart.table)}</details>"

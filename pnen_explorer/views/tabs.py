@@ -32,7 +32,6 @@ from pnen_explorer.wording import figure_summary
 
 EVIDENCE_INPUTS = frozenset({"profile", "user_rows", "beyond_review", "pancreatic_only"})
 """What every tab's evidence follows: the patient, the user's rows, and the scope toggles."""
-PRESENTER_FONT = 20
 
 
 class TabView:
@@ -51,11 +50,10 @@ class TabView:
     def render(self) -> None:
         raise NotImplementedError
 
-    def _font(self, figure):
-        """The figure, with projector-sized text in presenter mode."""
-        if self.session.presenter:
-            figure.update_layout(font_size=PRESENTER_FONT)
-        return figure
+    @property
+    def figure_options(self) -> dict:
+        """What every figure builder takes from the session: projector-sized text or not."""
+        return {"presenter": self.session.presenter}
 
 
 class TreatmentsTab(TabView):
@@ -88,8 +86,10 @@ class OutcomesTab(TabView):
 
     def render(self) -> None:
         s = self.session
-        chart = plots.outcome_ranges(s.matched, s.outcome, subtitle=s.profile.summary())
-        self.plot.show(self._font(chart.figure))
+        chart = plots.outcome_ranges(
+            s.matched, s.outcome, subtitle=s.profile.summary(), **self.figure_options
+        )
+        self.plot.show(chart.figure)
         self.table.value = html.table(chart.table)
 
 
@@ -106,9 +106,10 @@ class ComparisonsTab(TabView):
         s = self.session
         subtitle = s.profile.summary()
         self.comparison.show(
-            self._font(plots.two_arm_comparison(s.matched, subtitle=subtitle).figure)
+            plots.two_arm_comparison(s.matched, subtitle=subtitle, **self.figure_options).figure
         )
-        self.forest.show(self._font(plots.forest_plot(s.matched, "PFS", subtitle=subtitle).figure))
+        forest = plots.forest_plot(s.matched, "PFS", subtitle=subtitle, **self.figure_options)
+        self.forest.show(forest.figure)
         checks = review_vs_primary(s.matched)
         self.table.value = "<h4>Review figures checked against the primary publications</h4>" + (
             html.table(checks.drop(columns=["primary_ids"]))
@@ -243,8 +244,8 @@ class MapTab(TabView):
 
     def render(self) -> None:
         s = self.session
-        chart = plots.evidence_map(s.matched, subtitle=s.profile.summary())
-        self.plot.show(self._font(chart.figure))
+        chart = plots.evidence_map(s.matched, subtitle=s.profile.summary(), **self.figure_options)
+        self.plot.show(chart.figure)
         self.table.value = html.table(chart.table)
 
 
