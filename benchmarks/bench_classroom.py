@@ -3,6 +3,8 @@
 Run after `make test`'s set-up:
     .venv/bin/python benchmarks/bench_classroom.py [--pages 20] [--soak 100] [--wait 180]
 Quick smoke run: --pages 3 --soak 5 --wait 90
+Past the kernel budget (the hardening case):
+    .venv/bin/python benchmarks/bench_classroom.py --budget 20 --pages 30
 
 Starts `pnen-explorer dashboard` (the project's own Voila configuration) on a free 127.0.0.1
 port, then:
@@ -14,6 +16,9 @@ port, then:
    waits for the next pages is not theirs and is not counted;
 3. loads --soak pages one after another (open, plot visible, close) and compares the Voila
    server's resident memory before and after.
+With --budget N the server gets `--max-kernels N` and only one phase runs: --pages pages at the
+same moment, each counted as a dashboard, a "server full" page or a stuck page (neither within
+--wait seconds); then, once all are closed, the kernels of those pages still alive.
 Only local traffic; every wait is bounded; the server it started (and any kernel of that
 server still alive) is stopped by pid at the end, also on error or Ctrl+C.
 """
@@ -49,6 +54,7 @@ from conftest import (  # noqa: E402
     wait_for_http,
 )
 
+FULL_TEXT = "The server is full"
 ERROR_TEXT = re.compile(r"Traceback|Error|Exception|error when executing|Something went wrong")
 SOAK_TIMEOUT = 60  # seconds for one soak load
 SOAK_GIVE_UP = 3  # consecutive failed soak loads: the server is down, stop early
@@ -239,6 +245,86 @@ async def run(args, server: subprocess.Popen, base: str, seen: dict[str, int]) -
     return summary
 
 
+def kernels_of(server: subprocess.Popen) -> dict[str, int]:
+    """Kernel id -> pid of the server's kernel processes, read from /proc (``ps`` cuts its
+    lines to the terminal width when COLUMNS is set, as it is under pytest)."""
+    kernels = {}
+    for child in Path("/proc").glob("[0-9]*"):
+        try:
+            status = (child / "status").read_text()
+            cmdline = (child / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        parent = re.search(r"^PPid:\s+(\d+)", status, re.MULTILINE)
+        found = re.search(r"kernel-([0-9a-f-]{36})\.json", cmdline)
+        if parent and int(parent.group(1)) == server.pid and found and "ipykernel" in cmdline:
+            kernels[found.group(1)] = int(child.name)
+    return kernels
+
+
+async def budget_page(page, url: str, timeout: float) -> tuple[str, float, str | None]:
+    """Open one page: ('dashboard' | 'full' | 'stuck', seconds, kernel id)."""
+    began = time.perf_counter()
+    kernel_id = None
+    try:
+        answer = await page.goto(url, wait_until="commit", timeout=timeout * 1000)
+        if answer is not None and answer.status == 503:
+            await page.wait_for_selector(f"text={FULL_TEXT}", timeout=timeout * 1000)
+            return "full", time.perf_counter() - began, None
+        config = await page.wait_for_selector(
+            "#jupyter-config-data", state="attached", timeout=timeout * 1000
+        )
+        kernel_id = json.loads(await config.text_content() or "{}").get("kernelId")
+        await page.wait_for_selector(PLOT, state="visible", timeout=timeout * 1000)
+        return "dashboard", time.perf_counter() - began, kernel_id
+    except Exception:  # neither a dashboard nor a refusal in time: a stuck page
+        return "stuck", time.perf_counter() - began, kernel_id
+
+
+async def budget_run(server: subprocess.Popen, base: str, pages: int, wait: float) -> dict:
+    """``pages`` pages at the same moment against a server with a kernel budget.
+
+    Returns the counts of dashboards, "server full" pages and stuck pages, the slowest answer
+    of each kind, and how many kernels of the pages were still alive ``wait`` seconds after
+    the pages closed (``left``).
+    """
+    from playwright.async_api import async_playwright
+
+    deadline = time.monotonic() + 200  # the pool filled, any earlier page's kernel culled
+    while len(kernels_of(server)) != pool_size() and time.monotonic() < deadline:
+        await asyncio.sleep(1)
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            tabs = await asyncio.gather(*(new_tab(browser) for _ in range(pages)))
+            peak = len(kernels_of(server))
+            try:
+                answers = await asyncio.gather(
+                    *(budget_page(page, f"{base}?n={i}", wait) for i, (_, page) in enumerate(tabs))
+                )
+                peak = max(peak, len(kernels_of(server)))
+            finally:
+                await asyncio.gather(*(context.close() for context, _ in tabs))
+        finally:
+            await browser.close()
+    kinds = [kind for kind, _, _ in answers]
+    theirs = {k for _, _, k in answers if k}
+    seconds, left = await wait_for_culling(base, theirs, wait)
+    result = {
+        "pages": pages,
+        "dashboards": kinds.count("dashboard"),
+        "full": kinds.count("full"),
+        "stuck": kinds.count("stuck"),
+        "kernels_at_peak": peak,
+        "left": len(left),
+        "gone_within_s": round(seconds),
+    }
+    for kind in ("dashboard", "full"):
+        times = [t for k, t, _ in answers if k == kind]
+        result[f"slowest_{kind}_s"] = round(max(times), 1) if times else None
+    return result
+
+
 def end_left_kernels(seen: dict[str, int]) -> None:
     """Stop any kernel of ours that outlived its server (checked by pid and kernel id)."""
     for kernel_id, pid in seen.items():
@@ -258,6 +344,12 @@ def main() -> None:
     parser.add_argument(
         "--wait", type=int, default=180, help="seconds allowed for rendering and for culling"
     )
+    parser.add_argument(
+        "--budget",
+        type=int,
+        help="serve with --max-kernels BUDGET and count dashboards, 'server full' pages and "
+        "stuck pages among --pages opened at once",
+    )
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # still stop the server
 
@@ -265,20 +357,40 @@ def main() -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}/"
     log = Path(tempfile.gettempdir()) / f"pnen-classroom-{port}.log"
+    command = [sys.executable, "-m", "pnen_explorer.cli", "dashboard", "--port", str(port)]
+    if args.budget:
+        command += [f"--max-kernels={args.budget}", "--BudgetKernelManager.closed_page_grace=30"]
     with open(log, "w") as out:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "pnen_explorer.cli", "dashboard", "--port", str(port)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+        server = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
     seen: dict[str, int] = {}  # every kernel of this server we saw: id -> pid
     try:
-        wait_for_http(base, server)
+        wait_for_http(base + "voila/static/voila.js", server)  # a static file takes no kernel
         deadline = time.monotonic() + 60  # let the preheated pool fill
         while len(server_kernels(server)) < pool_size() and time.monotonic() < deadline:
             time.sleep(1)
         print(f"Voila server pid {server.pid} on {base} (log: {log})", flush=True)
-        summary = asyncio.run(run(args, server, base, seen))
+        if args.budget:
+            result = asyncio.run(budget_run(server, base, args.pages, args.wait))
+            seen.update(server_kernels(server))
+            print(json.dumps(result, indent=1))
+            met = (
+                result["dashboards"] == min(args.budget, args.pages)
+                and result["full"] == max(0, args.pages - args.budget)
+                and result["stuck"] == 0
+                and result["left"] == 0
+            )
+            summary = [
+                f"| {args.pages} pages at once, budget {args.budget} | "
+                f"{min(args.budget, args.pages)} dashboards, "
+                f"{max(0, args.pages - args.budget)} 'server full', 0 stuck, 0 kernels left | "
+                f"{result['dashboards']} dashboards (slowest {result['slowest_dashboard_s']} s), "
+                f"{result['full']} 'server full' (slowest {result['slowest_full_s']} s), "
+                f"{result['stuck']} stuck, {result['left']} kernels left "
+                f"(gone within {result['gone_within_s']} s), peak {result['kernels_at_peak']} "
+                f"kernels | {'yes' if met else 'no'} |"
+            ]
+        else:
+            summary = asyncio.run(run(args, server, base, seen))
     finally:
         stop(server, timeout=60)
         end_left_kernels(seen)

@@ -213,12 +213,19 @@ def format_markdown(diff: TableDiff, old_version: str = "", new_version: str = "
 
 
 def format_csv(diff: TableDiff) -> str:
-    """One line per changed cell: ``change, evidence_id, column, old, new``."""
+    """One line per changed cell: ``change, evidence_id, column, old, new``.
+
+    Every cell is quoted and made inert for spreadsheets (``export.neutralise_formula``): the
+    cells come from the files compared, which may hold anything.
+    """
+    from pnen_explorer.export import neutralise_formula
+
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    out.write(",".join(CSV_COLUMNS) + "\n")
+    writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
     for c in diff.changes:
-        writer.writerow((c.change, c.evidence_id, c.column, c.old, c.new))
+        cells = (c.change, c.evidence_id, c.column, c.old, c.new)
+        writer.writerow([neutralise_formula(cell) for cell in cells])
     return out.getvalue()
 
 

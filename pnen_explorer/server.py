@@ -170,6 +170,12 @@ class BudgetKernelManager(AsyncMappingKernelManager):
 
     def notify_disconnect(self, kernel_id):
         super().notify_disconnect(kernel_id)
+        self.end_unless_connected(kernel_id)
+
+    def end_unless_connected(self, kernel_id: str) -> None:
+        """End the kernel ``closed_page_grace`` seconds from now unless a page connects to it
+        again (called when its last connection closed). A page that was sent but has not yet
+        connected is left to Jupyter's idle culler: under load a browser may take a minute."""
         if self.closed_page_grace > 0 and self._kernel_connections.get(kernel_id) == 0:
             loop = asyncio.get_event_loop()
             previous = self._closing.pop(kernel_id, None)
