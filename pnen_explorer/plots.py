@@ -200,8 +200,10 @@ ASSESSMENT = re.compile(
 )
 """How a trial's figure was assessed, as its outcome detail says ('central review')."""
 
-MIN_WIDTH = 940
-"""The narrowest plot the layout is worked out for (a 1024 px screen less the page's edges)."""
+MIN_WIDTH = 640
+"""The narrowest plot the layout is worked out for: a 1024 px screen with the patient panel
+open leaves the plot about 650 px (measured in the dashboard). Text across the figure is
+wrapped to it, so wider screens get a comfortable reading column rather than cut lines."""
 CHAR_EM = 0.54
 """The mean width of a character in em, to turn characters into pixels (measured in Chromium)."""
 
@@ -274,7 +276,7 @@ class _Style:
     @property
     def label_chars(self) -> int:
         """Characters per line of a row label."""
-        return 34 if self.font <= FONT else 28
+        return 26 if self.font <= FONT else 22
 
     @property
     def wrap_chars(self) -> int:
@@ -1340,7 +1342,7 @@ class _Frame:
                      showarrow=False, text=block["text"], hovertext=block["hovertext"],
                      name="without figures", font=dict(color=TEXT_COLOUR))
             )  # fmt: skip
-            below += block["lines"] * st.label_line + st.px(16)
+            below += block["lines"] * round(st.font * 1.6) + st.px(14)
         annotations.append(
             dict(xref="paper", yref="paper", x=0, xshift=-left + st.px(8), y=-below / plot_px,
                  xanchor="left", yanchor="top", align="left", showarrow=False,

@@ -146,7 +146,8 @@ def annotation_texts(figure) -> list[str]:
 
 
 def footnote(figure) -> str:
-    return next(a.text for a in figure.layout.annotations if a.name == "footnote")
+    text = next(a.text for a in figure.layout.annotations if a.name == "footnote")
+    return text.replace("<br>", " ")
 
 
 def side_texts(figure) -> dict[str, str]:
@@ -160,7 +161,8 @@ def side_texts(figure) -> dict[str, str]:
 
 def words(figure) -> str:
     """The list of rows without figures, under the plot."""
-    return " ".join(a.text for a in figure.layout.annotations if a.name == "without figures")
+    texts = [a.text for a in figure.layout.annotations if a.name == "without figures"]
+    return " ".join(texts).replace("<br>", " ")
 
 
 def labels(figure) -> list[str]:
