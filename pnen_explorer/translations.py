@@ -11,7 +11,8 @@ Two files hold them, both described by the data contract (``data/datapackage.jso
   ``zh``). ``table`` ``evidence`` is keyed by ``evidence_id`` and names the column
   (``statement``, ``population``, ``outcome_detail``, ``timepoint``, ``note``,
   ``agreement_note``); ``guidance`` is keyed by the exact English text of a rule's reason, a
-  premise or a line of therapy; ``phrase`` holds the words the evidence base is built from;
+  premise or a line of therapy; ``phrase`` holds the words the evidence base and the reasons a
+  row does not fit the patient are built from;
   ``case`` the teaching-case names; ``field`` the profile fields' help texts.
 
 Every row keeps the English it translates, so a text that has changed since it was translated is
@@ -189,6 +190,42 @@ def evidence_base_zh(text: str) -> str | None:
     return "；".join(parts)
 
 
+# --- why a row does not fit (pnen_explorer.matching) ---------------------------------------------
+
+_WHY = re.compile(r"about (.+); this patient: (.+)")
+_GRADES = re.compile(r"(?:G1|G2|G3 NET|G3|NEC)(?:/(?:G1|G2|G3 NET|G3|NEC))*")
+
+
+def _why_item(item: str) -> str | None:
+    held = _keyed().get(("phrase", item, "why_word"))
+    if held is not None:
+        return held[1]
+    if _GRADES.fullmatch(item):
+        return item
+    liver = re.fullmatch(r"liver types? ([IV/]+)", item)
+    if liver:
+        return f"肝转移{liver.group(1)}型"
+    if item.startswith("Ki-67 "):
+        return item.replace(" and ", "且")
+    return None
+
+
+def why_zh(text: str) -> str | None:
+    """The Chinese of a reason a row does not fit the patient (``matching``'s ``why``, e.g.
+    ``"about G1/G2, Ki-67 < 10 %; this patient: G3 NET, Ki-67 30 %"``); None when the text is
+    not one."""
+    match = _WHY.fullmatch(text)
+    if match is None:
+        return None
+    sides = []
+    for side in match.groups():
+        items = [_why_item(item) for item in side.split(", ")]
+        if any(item is None for item in items):
+            return None
+        sides.append("、".join(item for item in items if item))
+    return f"证据针对：{sides[0]}；此患者：{sides[1]}"
+
+
 # --- lookups ------------------------------------------------------------------------------------
 
 
@@ -196,7 +233,8 @@ def content(text: Any, lang: str = "zh") -> str:
     """The text of the guidance, cards, cases, field help or glossary in ``lang``.
 
     ``text`` is the English the library produces (a rule's reason, a premise, a line of
-    therapy, an evidence base, a verdict or level, a case name ...). Chinese falls back to the
+    therapy, an evidence base, why a row does not fit, a verdict or level, a case name ...).
+    Chinese falls back to the
     English when no translation is held.
     """
     english = "" if text is None else str(text)
@@ -205,12 +243,14 @@ def content(text: Any, lang: str = "zh") -> str:
     found = _by_text().get(english)
     if found:
         return found
-    return evidence_base_zh(english) or english
+    return evidence_base_zh(english) or why_zh(english) or english
 
 
 def has_translation(text: str) -> bool:
     """Whether :func:`content` gives a Chinese text of its own for ``text``."""
-    return bool(text) and (text in _by_text() or evidence_base_zh(text) is not None)
+    if not text:
+        return False
+    return text in _by_text() or evidence_base_zh(text) is not None or why_zh(text) is not None
 
 
 def _cell(row: Mapping[str, Any] | pd.Series, column: str) -> str:

@@ -186,12 +186,25 @@ def _untranslated(frame: pd.DataFrame) -> set[str]:
     return {t for t in texts if not translations.has_translation(str(t))}
 
 
+def _why_faults(evidence: pd.DataFrame, profile) -> list[str]:
+    """Reasons a row does not fit this profile that have no Chinese or change a number."""
+    _, why = cards.fitting_mask(evidence, profile)
+    texts = {str(t) for t in why if t}
+    return sorted(
+        t
+        for t in texts
+        if not translations.has_translation(t)
+        or translations.meaning(t) != translations.meaning(translations.content(t))
+    )
+
+
 @pytest.mark.parametrize("name", list(TEACHING_CASES))
 def test_teaching_cases_guidance_and_cards_are_all_translated(name, evidence):
     profile = teaching_case(name)
     frame = pnen_explorer.applicable_therapies(profile, evidence)
     card_frame = cards.therapy_cards(frame, evidence, profile)
     assert _untranslated(card_frame) == set()
+    assert _why_faults(evidence, profile) == []
     ids = {i for row in card_frame["fitting_ids"] for i in row}
     by_id = evidence.set_index("evidence_id")
     for evidence_id in ids:
@@ -209,6 +222,9 @@ def test_teaching_cases_guidance_and_cards_are_all_translated(name, evidence):
 def test_random_profiles_guidance_is_all_translated(profile):
     frame = pnen_explorer.applicable_therapies(profile, _evidence())
     assert _untranslated(frame) == set()
+    assert _why_faults(_evidence(), profile) == []
+    for text in {b for b in frame["evidence_base"]}:
+        assert translations.meaning(text) == translations.meaning(translations.content(text))
 
 
 _EVIDENCE: list[pd.DataFrame] = []
@@ -218,6 +234,17 @@ def _evidence() -> pd.DataFrame:
     if not _EVIDENCE:
         _EVIDENCE.append(load_evidence())
     return _EVIDENCE[0]
+
+
+def test_phrases_match_todays_words(table):
+    from pnen_explorer.matching import _FLAGS
+
+    phrases = table[table["table"] == "phrase"]
+    designs = {w for pair in cards.DESIGN_WORDS.values() for w in pair}
+    held = set(phrases.loc[phrases["column"] == "design_word", "en"])
+    assert held == designs
+    why_words = {w for pair in _FLAGS.values() for words in pair for w in words}
+    assert set(phrases.loc[phrases["column"] == "why_word", "en"]) == why_words
 
 
 def test_case_names_and_field_help_are_translated(table):
@@ -285,3 +312,18 @@ def test_terms_and_languages():
     assert translations.content("no such text", "zh") == "no such text"
     assert translations.language("zh_Hans") == "zh"
     assert translations.language(None) == "en"
+
+
+def test_texts_name_therapies_by_their_glossary_terms(table):
+    """A text that names a therapy uses its glossary term (or keeps the name as written)."""
+    gloss = translations.glossary()
+    wrong = []
+    for item in gloss[gloss["kind"].isin(["therapy", "guidance_therapy"])].itertuples():
+        if len(item.term_en) < 4:
+            continue
+        named = re.compile(r"(?<![A-Za-z-])" + re.escape(item.term_en) + r"(?![A-Za-z])", re.I)
+        for row in table.itertuples():
+            kept = item.term_zh in row.zh or item.term_en.lower() in row.zh.lower()
+            if named.search(row.en) and not kept:
+                wrong.append((item.term_en, row.table, row.key[:50], row.column))
+    assert wrong == []
