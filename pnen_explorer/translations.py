@@ -112,9 +112,14 @@ def _keyed() -> Mapping[tuple[str, str, str], tuple[str, str]]:
 def _by_text() -> Mapping[str, str]:
     """English text -> Chinese, for the texts that are keyed by their own words: guidance
     reasons, premises and lines, evidence-base phrases, teaching-case names, field help, and
-    the glossary's terms (a glossary term never overrides a text of the table)."""
+    the glossary's terms (a glossary term never overrides a text of the table; where two kinds
+    share a spelling, the word wins over the contract's code: ask :func:`term` with ``kind``
+    for a study design or a tumour-site code)."""
     found: dict[str, str] = {}
-    for row in glossary_rows():
+    # codes of the contract ("unknown" as a study design) yield to words ("unknown" as a status)
+    last = ("study_design", "tumour_site")
+    ordered = sorted(glossary_rows(), key=lambda row: row["kind"] in last)
+    for row in ordered:
         found.setdefault(row["term_en"], row["term_zh"])
     for row in translation_rows():
         if row["table"] != "evidence" and row["zh"]:

@@ -310,6 +310,9 @@ def test_terms_and_languages():
     assert translations.term("sunitinib", "zh", "guidance_therapy") == "舒尼替尼"
     assert translations.content("Progression-free survival (PFS)", "zh-CN").endswith("（PFS）")
     assert translations.content("no such text", "zh") == "no such text"
+    assert translations.content("unknown", "zh") == "未知"  # a criterion's status
+    assert translations.term("unknown", "zh", "study_design") == "设计不明"
+    assert translations.content("not met", "zh") == "不符合"
     assert translations.language("zh_Hans") == "zh"
     assert translations.language(None) == "en"
 
