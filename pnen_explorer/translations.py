@@ -195,6 +195,60 @@ def evidence_base_zh(text: str) -> str | None:
     return "；".join(parts)
 
 
+# --- a row's figure (pnen_explorer.wording.figure_text) ------------------------------------------
+
+
+def _number(row: Mapping[str, Any], column: str) -> float:
+    value = row.get(column) if hasattr(row, "get") else None
+    try:
+        return float(value) if value is not None and value != "" else float("nan")
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def _with_unit_zh(x: float, unit: str) -> str:
+    shown = f"{x:g}"
+    if unit == "percent":
+        return f"{shown}%"
+    word = term(unit, "zh", "unit") if unit else ""
+    return f"{shown} {word}" if word.isascii() else f"{shown}{word}"
+
+
+def figure_text(row: Mapping[str, Any], lang: str = "zh") -> str:
+    """The figure of an evidence row as :func:`pnen_explorer.wording.figure_text` writes it,
+    in ``lang``: '22个月', '30–80%', '≥ 20个月', 'HR 0.35', or '未给出数字：无差异'."""
+    from pnen_explorer.wording import figure_text as english
+
+    if language(lang) == "en":
+        return english(row)
+    value, low, high = (_number(row, c) for c in ("value", "value_low", "value_high"))
+    unit = _cell(row, "unit")
+    if low == low and high == high and low < high:
+        span = f"{low:g}–{_with_unit_zh(high, unit)}"
+        return span if value != value else f"{_with_unit_zh(value, unit)}（范围{span}）"
+    if value == value:
+        return _with_unit_zh(value, unit)
+    if low == low and high != high:
+        return f"≥ {_with_unit_zh(low, unit)}"
+    if high == high:
+        return f"≤ {_with_unit_zh(high, unit)}"
+    hr = _number(row, "hr")
+    if hr == hr:
+        return f"HR {hr:g}"
+    direction = _cell(row, "direction") or "not_stated"
+    return f"未给出数字：{term(direction, 'zh', 'direction')}"
+
+
+def evidence_line(row: Mapping[str, Any], lang: str = "zh") -> str:
+    """A row as a therapy card's line shows it: the figure where it has one, then the
+    statement (:class:`pnen_explorer.cards.Item` ``text``), in ``lang``."""
+    statement = evidence_text(row, "statement", lang)
+    if all(_number(row, c) != _number(row, c) for c in ("value", "value_low", "value_high")):
+        return statement
+    separator = ": " if language(lang) == "en" else "："
+    return f"{figure_text(row, lang)}{separator}{statement}"
+
+
 # --- why a row does not fit (pnen_explorer.matching) ---------------------------------------------
 
 _WHY = re.compile(r"about (.+); this patient: (.+)")

@@ -17,7 +17,13 @@ from hypothesis import HealthCheck, given, settings
 import pnen_explorer
 from pnen_explorer import cards, guidance, translations
 from pnen_explorer.cases import TEACHING_CASES, teaching_case
-from pnen_explorer.data import data_dir, load_evidence, load_therapies, validate_table
+from pnen_explorer.data import (
+    data_dir,
+    load_evidence,
+    load_therapies,
+    table_schema,
+    validate_table,
+)
 from pnen_explorer.vocabulary import FIELDS, GUIDANCE_THERAPIES, OUTCOMES, TUMOUR_SITES
 from tests.test_profile import profiles
 
@@ -135,6 +141,16 @@ def test_evidence_text_falls_back_to_english_for_changed_rows(evidence):
     assert translations.evidence_text(edited, "statement", "zh") == edited["statement"]
     own = {**row, "evidence_id": "user-001"}
     assert translations.evidence_text(own, "statement", "zh-CN") == row["statement"]
+
+
+def test_card_lines_keep_their_figures(evidence):
+    """A card's line (figure, then statement) in Chinese keeps every number of the English."""
+    for row in evidence.to_dict("records"):
+        english = cards._figure(row)
+        assert translations.evidence_line(row, "en") == english
+        chinese = translations.evidence_line(row, "zh")
+        assert translations.meaning(chinese) == translations.meaning(english), row["evidence_id"]
+        assert CJK.search(chinese), row["evidence_id"]
 
 
 def test_export_columns_sit_beside_the_english(evidence):
@@ -281,6 +297,9 @@ def test_glossary_covers_the_vocabularies():
     needed |= {("liver_type", f"type {t}") for t in ("I", "II", "III")}
     needed |= {("grade", g) for g in ("G1", "G2", "G3", "NET", "NEC")}
     needed |= {("criterion_status", s) for s in ("met", "not met", "unknown")}
+    schema = {f["name"]: f for f in table_schema("evidence")["fields"]}
+    needed |= {("unit", u) for u in schema["unit"]["constraints"]["enum"]}
+    needed |= {("direction", d) for d in schema["direction"]["constraints"]["enum"]}
     assert sorted(needed - terms) == []
     assert gloss["term_zh"].str.len().gt(0).all()
 
