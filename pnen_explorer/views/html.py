@@ -32,10 +32,12 @@ AGREEMENT_COLOURS = {
     "not_checked": "#6B6B6B",
 }
 HEADER = (
-    "<h2 class='pnen-title'>pnen-explorer</h2><div class='pnen-muted'>Evidence on treating "
-    "pancreatic neuroendocrine neoplasms with liver metastases, as two 2025 reviews report it. "
-    "For research and teaching; <b>not clinical decision support</b>.</div>"
+    "<h2 class='pnen-title'>pnen-explorer <span class='pnen-caution'>· for research and "
+    "teaching, not clinical decision support</span></h2><div class='pnen-muted pnen-intro'>"
+    "Evidence on treating pancreatic neuroendocrine neoplasms with liver metastases, as two "
+    "2025 reviews report it.</div>"
 )
+"""The page's heading; in presenter mode only its first line shows (the plots need the room)."""
 
 
 def contrast_ratio(foreground: str, background: str) -> float:
@@ -111,7 +113,7 @@ def help_text(text: str) -> str:
 def case_link(query: str, summary: str) -> str:
     return (
         f"<a href='{esc(query)}' target='_blank' class='pnen-share'>Link to this case</a> "
-        f"<span class='pnen-muted'>{esc(summary)}</span>"
+        f"<span class='pnen-muted pnen-share-summary'>{esc(summary)}</span>"
     )
 
 
