@@ -126,7 +126,7 @@ def test_a_negative_number_that_starts_a_row_is_made_text():
 HOSTILE = st.text(alphabet=st.sampled_from(list("=+-@,;\t\r\n\"' x1.eE")), max_size=12)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     text=st.lists(st.tuples(HOSTILE, HOSTILE), min_size=1, max_size=4),
     numbers=st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=4, max_size=4),

@@ -139,7 +139,7 @@ def test_any_file_name_is_only_a_label(curated, name):
     assert rows is None and {f.column for f in faults} == {"value"}
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(name=st.text(max_size=40).map(lambda s: s + ".csv"))
 def test_any_file_name_of_a_valid_file_gives_its_rows(curated, name):
     rows, faults = read_user_evidence(own_file(), name, curated)
@@ -196,7 +196,7 @@ def test_any_bytes_give_rows_or_faults(curated, content):
     assert (rows is None) != (faults == [])
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(
     cell=st.text(max_size=60),
     column=st.sampled_from(
@@ -218,7 +218,7 @@ def uploaded(curated):
     return rows
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(text=HOSTILE_TEXT | st.text(max_size=30))
 def test_no_reading_of_an_exported_upload_finds_a_formula(uploaded, text):
     rows = uploaded.assign(statement=text, note=text)  # any text an upload may hold
