@@ -144,6 +144,17 @@ def profile_differences(a: Profile, b: Profile) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["field", "a", "b"])
 
 
+def change_summary(before: Profile, after: Profile, limit: int = 3) -> str:
+    """What changed in the profile, in words: 'Ki-67 (%) 30 % → 60 %' (at most ``limit``
+    fields, then how many more; the grade is not repeated)."""
+    rows = profile_differences(before, after)
+    rows = rows[rows["field"] != "WHO 2022 grade"]
+    parts = [f"{r.field} {r.a} → {r.b}" for r in rows.head(limit).itertuples(index=False)]
+    if len(rows) > limit:
+        parts.append(f"{len(rows) - limit} more field{'s' if len(rows) - limit != 1 else ''}")
+    return "; ".join(parts)
+
+
 def compare_verdicts(a: Profile | pd.DataFrame, b: Profile | pd.DataFrame) -> pd.DataFrame:
     """The therapies whose verdict differs between patients A and B, and why for each:
     ``therapy``, ``label``, ``a``/``b`` (verdicts), ``why_a``/``why_b`` (deciding reasons) and
@@ -439,6 +450,7 @@ __all__ = [
     "VARIATIONS",
     "Question",
     "QuizCase",
+    "change_summary",
     "changed_line",
     "changes_text",
     "compare_verdicts",

@@ -119,7 +119,7 @@ def test_cards_mark_each_moved_verdict_with_was_and_the_line_above():
     marked = {i["therapy"]: i["html"] for i in cards.items if "pnen-was" in i["html"]}
     assert set(marked) == {"captem", "platinum-based chemotherapy", "prrt"}
     assert "data-was='recommended'" in marked["captem"]
-    assert "now decided by" in marked["captem"]
+    assert "Why now:" in marked["captem"] and "before Ki-67 (%) 30 % → 60 %" in marked["captem"]
     assert all(i["moved"] == (i["therapy"] in marked) for i in cards.items if i["kind"] == "card")
     line = [i["html"] for i in cards.items if i["kind"] == "changes"]
     assert len(line) == 1 and "3 verdicts changed: CAPTEM" in line[0]
@@ -256,12 +256,15 @@ def test_the_quiz_view_reveals_nothing_before_the_student_commits():
     view.choices["captem"].value = "recommended"
     assert view.result.value == ""
     view.commit()
-    assert "Score: <b>1 of" in view.result.value
+    assert "Score: <b>1 of" in view.score.value
+    assert "✓ right" in view.feedback["grade"].value
+    assert "✗ the answer" in view.feedback["captem"].value
     assert "What you missed" in view.result.value
     assert "55 %" in view.result.value and "lu2025 3.1" in view.result.value
     assert all(c.disabled for c in view.choices.values())
     view.reset()
-    assert view.result.value == "" and view.answers() == {}
+    assert view.result.value == view.score.value == view.feedback["grade"].value == ""
+    assert view.answers() == {}
     assert view.case is case
 
 

@@ -16,7 +16,7 @@ import traitlets
 
 from pnen_explorer.cards import CARD_ORDER, Item, therapy_cards, therapy_label
 from pnen_explorer.guidance import PREMISES
-from pnen_explorer.learning import changed_line
+from pnen_explorer.learning import change_summary, changed_line
 from pnen_explorer.session import Session
 from pnen_explorer.views.html import esc, verdict_badge
 from pnen_explorer.vocabulary import GUIDANCE_THERAPIES
@@ -63,13 +63,24 @@ def _presupposes(card: pd.Series) -> str:
     return f"<p><b>Presupposes:</b> {items}</p>"
 
 
-def was_mark(old_verdict: str, deciding: str, citation: str) -> str:
-    """A card's mark after a change of the profile: its previous verdict, and the reason that
-    now decides (:func:`pnen_explorer.learning.what_changed`)."""
+def _reason(card: pd.Series, label: str = "Why:") -> str:
     return (
-        f"<p class='pnen-was' data-was='{esc(old_verdict)}'><b>was:</b> "
-        f"{verdict_badge(old_verdict)} <span class='pnen-was-why'>now decided by: "
-        f"{esc(deciding)} <span class='pnen-cite'>{esc(citation)}</span></span></p>"
+        f"<p class='pnen-card-reason'><b>{esc(label)}</b> {esc(card['deciding'])} "
+        f"<span class='pnen-cite'>{esc(card['deciding_citation'])}</span></p>"
+    )
+
+
+def was_mark(card: pd.Series, change: dict) -> str:
+    """A card whose verdict the last change of the profile moved: its previous verdict, what
+    changed, and the reason that now decides (:func:`pnen_explorer.learning.what_changed`)."""
+    what = change.get("because", "")
+    return (
+        f"<div class='pnen-was' data-was='{esc(change['old_verdict'])}'><p><b>was:</b> "
+        f"{verdict_badge(change['old_verdict'])}"
+        + (f" <span class='pnen-was-what'>before {esc(what)}</span>" if what else "")
+        + "</p>"
+        + _reason(card, "Why now:")
+        + "</div>"
     )
 
 
@@ -90,13 +101,7 @@ def card_html(card: pd.Series, change: dict | None = None) -> str:
         f"<div><b class='pnen-card-name'>{esc(therapy_label(card['therapy']))}</b>"
         f"{verdict_badge(card['verdict'])}"
         f"<span class='pnen-card-line'>{esc(card['line'])}</span></div>"
-        + (
-            was_mark(change["old_verdict"], change["deciding"], change["citation"])
-            if change
-            else ""
-        )
-        + f"<p class='pnen-card-reason'><b>Why:</b> {esc(card['deciding'])} "
-        f"<span class='pnen-cite'>{esc(card['deciding_citation'])}</span></p>"
+        + (was_mark(card, change) if change else _reason(card))
         + (f"<ul class='pnen-card-notes'>{notes}</ul>" if notes else "")
         + _presupposes(card)
         + f"<p class='pnen-card-base'><b>Evidence base:</b> <span class='pnen-level'>"
@@ -144,7 +149,8 @@ class TherapyCards(anywidget.AnyWidget):
         s = self.session
         table = therapy_cards(s.guidance, s.matched, s.profile)
         changed = s.changed_verdicts
-        moved = {row["therapy"]: row for row in changed.to_dict("records")}
+        because = change_summary(s.previous_profile, s.profile) if s.previous_profile else ""
+        moved = {r["therapy"]: {**r, "because": because} for r in changed.to_dict("records")}
         items = [
             {
                 "kind": "intro",
@@ -160,8 +166,8 @@ class TherapyCards(anywidget.AnyWidget):
                 {
                     "kind": "changes",
                     "html": "<p class='pnen-changed-line' role='status'>"
-                    f"{esc(changed_line(changed))} <span class='pnen-muted'>(since the last "
-                    "change of the patient; each such card says what it was)</span></p>",
+                    f"{esc(changed_line(changed))} <span class='pnen-muted'>(after "
+                    f"{esc(because)}; each such card says what it was)</span></p>",
                 }
             )
         for verdict in CARD_ORDER:

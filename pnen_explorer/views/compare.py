@@ -92,13 +92,14 @@ class CompareTab(TabView):
         self.text = widgets.HTML()
         self.plot_a, self.plot_b = PlotView(), PlotView()
         self.table_a, self.table_b = widgets.HTML(), widgets.HTML()
-        column = {"flex": "1 1 0", "min_width": "0"}
+        # Side by side where each plot has room for its labels, A above B where it has not.
+        column = {"flex": "1 1 560px", "min_width": "0"}
         self.plots = widgets.HBox(
             [
                 widgets.VBox([self.plot_a, self.table_a], layout=widgets.Layout(**column)),
                 widgets.VBox([self.plot_b, self.table_b], layout=widgets.Layout(**column)),
             ],
-            layout=widgets.Layout(width="100%"),
+            layout=widgets.Layout(width="100%", flex_flow="row wrap"),
         )
         self.plots.add_class("pnen-compare-plots")
         self.widget = widgets.VBox(

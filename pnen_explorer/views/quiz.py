@@ -10,6 +10,7 @@ own page and kernel: nothing is sent anywhere, and no one else sees the answers.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import ipywidgets as widgets
 
@@ -26,6 +27,8 @@ from pnen_explorer.learning import (
 )
 from pnen_explorer.views.html import esc, verdict_badge
 
+STYLE = (Path(__file__).resolve().parent.parent / "static" / "quiz.css").read_text("utf-8")
+"""The quiz's own styles: it reads the same on the dashboard and in a notebook."""
 INTRO = (
     "Read the patient, then predict: the WHO 2022 grade, and what the reviews say about each "
     "therapy. Nothing is shown until you check your answers."
@@ -52,8 +55,23 @@ def _answer(value: str) -> str:
     return verdict_badge(value)
 
 
+def score_html(case: QuizCase, answers: dict[str, str]) -> str:
+    """'Score: 3 of 5 right'."""
+    scored = score_quiz(case, answers)
+    return (
+        f"<div class='pnen-quiz-score' role='status'>Score: <b>{esc(score_line(scored))}</b></div>"
+    )
+
+
+def feedback_html(right: bool, answer: str) -> str:
+    """The mark beside one question once checked: right, or the answer."""
+    if right:
+        return "<span class='pnen-quiz-ok'>✓ right</span>"
+    return f"<span class='pnen-quiz-no'>✗ the answer: {_answer(answer)}</span>"
+
+
 def result_html(case: QuizCase, answers: dict[str, str]) -> str:
-    """The score, each answer with its reason and references, and what was missed."""
+    """Each answer with its reason and references, and what was missed."""
     scored = score_quiz(case, answers)
     rows = []
     for row in scored.to_dict("records"):
@@ -77,8 +95,8 @@ def result_html(case: QuizCase, answers: dict[str, str]) -> str:
         + "</ul>"
     )
     return (
-        f"<div class='pnen-quiz-score' role='status'>Score: <b>{esc(score_line(scored))}</b>"
-        "</div><table class='pnen pnen-quiz-answers'><tr><th scope='col'>Question</th>"
+        "<h4>The answers, with the reasons and where the review gives them</h4>"
+        "<table class='pnen pnen-quiz-answers'><tr><th scope='col'>Question</th>"
         "<th scope='col'>Yours</th><th scope='col'>Answer</th><th scope='col'></th>"
         f"<th scope='col'>Why</th></tr>{''.join(rows)}</table>{missed_html}"
     )
@@ -116,14 +134,30 @@ class QuizView(widgets.VBox):
         )
         self.again.on_click(lambda _button: self.reset())
         self.result = widgets.HTML()
-        head = [widgets.HTML(f"<p class='pnen-muted'>{esc(INTRO)}</p>")]
+        self.score = widgets.HTML()
+        self.feedback: dict[str, widgets.HTML] = {}
+        head = [widgets.HTML(f"<style>{STYLE}</style><p class='pnen-muted'>{esc(INTRO)}</p>")]
         if len(self.cases) > 1:
             head.append(self.menu)
+        self.case_text.add_class("pnen-quiz-case")
         self.children = [
             *head,
-            self.case_text,
-            self.questions,
-            widgets.HBox([self.check, self.again]),
+            widgets.HBox(
+                [
+                    self.case_text,
+                    widgets.VBox(
+                        [
+                            self.questions,
+                            widgets.HBox(
+                                [self.check, self.again, self.score],
+                                layout=widgets.Layout(align_items="center"),
+                            ),
+                        ],
+                        layout=widgets.Layout(flex="1 1 520px", min_width="0"),
+                    ),
+                ],
+                layout=widgets.Layout(flex_flow="row wrap", width="100%"),
+            ),
             self.result,
         ]
         if session is not None:
@@ -149,7 +183,7 @@ class QuizView(widgets.VBox):
         """Show a case with every choice empty and nothing revealed."""
         case = next(c for c in self.cases if c.key == key)
         self.case_text.value = case_html(case)
-        self.choices = {}
+        self.choices, self.feedback = {}, {}
         rows = []
         for question in case.questions:
             choice = widgets.ToggleButtons(
@@ -159,11 +193,14 @@ class QuizView(widgets.VBox):
             )
             choice.add_class(f"pnen-quiz-choice-{_slug(question.key)}")
             self.choices[question.key] = choice
+            mark = widgets.HTML()
+            mark.add_class("pnen-quiz-feedback")
+            self.feedback[question.key] = mark
             rows.append(
                 widgets.VBox(
                     [
                         widgets.HTML(f"<b class='pnen-quiz-prompt'>{esc(question.prompt)}</b>"),
-                        choice,
+                        widgets.HBox([choice, mark], layout=widgets.Layout(flex_flow="row wrap")),
                     ]
                 )
             )
@@ -179,14 +216,22 @@ class QuizView(widgets.VBox):
         for choice in self.choices.values():
             choice.disabled = True
         self.check.disabled = True
-        self.result.value = result_html(self.case, self.answers())
+        answers = self.answers()
+        for question in self.case.questions:
+            right = answers.get(question.key) == question.answer
+            self.feedback[question.key].value = feedback_html(right, question.answer)
+        self.score.value = score_html(self.case, answers)
+        self.result.value = result_html(self.case, answers)
 
     def reset(self) -> None:
         """Clear the choices and hide the answers again."""
         for choice in self.choices.values():
             choice.disabled = False
             choice.value = None
+        for mark in self.feedback.values():
+            mark.value = ""
         self.check.disabled = False
+        self.score.value = ""
         self.result.value = ""
 
 
