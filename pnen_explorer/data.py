@@ -506,8 +506,10 @@ def validate_table(
     records, starts, faults = _read_records(path)
     if faults:
         return None, faults
-    header, rows = records[0], records[1:]
     name = str(path)
+    if not records:  # nothing but a byte-order mark, or nothing at all
+        return None, [Fault(name, "a header line and rows (the file holds no text)", line=1)]
+    header, rows = records[0], records[1:]
     if not header:
         return None, [
             Fault(name, "the header on the first line (the file starts with an empty line)", line=1)
