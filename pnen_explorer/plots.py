@@ -204,6 +204,9 @@ MIN_WIDTH = 640
 """The narrowest plot the layout is worked out for: a 1024 px screen with the patient panel
 open leaves the plot about 650 px (measured in the dashboard). Text across the figure is
 wrapped to it, so wider screens get a comfortable reading column rather than cut lines."""
+PRESENTER_MIN_WIDTH = 1100
+"""The narrowest plot in presenter mode, which folds the patient panel: a 1024 px screen gives
+the plot about 960 px."""
 CHAR_EM = 0.54
 """The mean width of a character in em, to turn characters into pixels (measured in Chromium)."""
 
@@ -281,7 +284,12 @@ class _Style:
     @property
     def wrap_chars(self) -> int:
         """Characters per line of text across the figure (subtitle, lists, footnote)."""
-        return int((MIN_WIDTH - 60) / (1.1 * CHAR_EM * self.font))
+        return int((self.min_width - 60) / (1.1 * CHAR_EM * self.font))
+
+    @property
+    def min_width(self) -> int:
+        """The narrowest plot this style is laid out for."""
+        return MIN_WIDTH if self.font <= FONT else PRESENTER_MIN_WIDTH
 
     def text_px(self, chars: int) -> int:
         return math.ceil(chars * CHAR_EM * self.font)
@@ -1217,7 +1225,7 @@ def _legend_px(
 ) -> list[int]:
     """The height of each legend, its entries wrapped as on the narrowest plot worked out for
     (plotly wraps a horizontal legend to the plot area: the figure less ``beside`` pixels)."""
-    room = MIN_WIDTH - beside - st.px(40)
+    room = st.min_width - beside - st.px(40)
     heights = []
     for legend, title, names in groups:
         if legend == "legend" and len(names) > 2:  # the colours, one a line: no guessing

@@ -55,6 +55,11 @@ class TabView:
         """What every figure builder takes from the session: projector-sized text or not."""
         return {"presenter": self.session.presenter}
 
+    @property
+    def subtitle(self) -> str:
+        """The patient under a figure's title; on a projector the patient bar above says it."""
+        return "" if self.session.presenter else self.session.profile.summary()
+
 
 class TreatmentsTab(TabView):
     key = "treatments"
@@ -87,7 +92,7 @@ class OutcomesTab(TabView):
     def render(self) -> None:
         s = self.session
         chart = plots.outcome_ranges(
-            s.matched, s.outcome, subtitle=s.profile.summary(), **self.figure_options
+            s.matched, s.outcome, subtitle=self.subtitle, **self.figure_options
         )
         self.plot.show(chart.figure)
         self.table.value = html.table(chart.table)
@@ -104,7 +109,7 @@ class ComparisonsTab(TabView):
 
     def render(self) -> None:
         s = self.session
-        subtitle = s.profile.summary()
+        subtitle = self.subtitle
         self.comparison.show(
             plots.two_arm_comparison(s.matched, subtitle=subtitle, **self.figure_options).figure
         )
@@ -244,7 +249,7 @@ class MapTab(TabView):
 
     def render(self) -> None:
         s = self.session
-        chart = plots.evidence_map(s.matched, subtitle=s.profile.summary(), **self.figure_options)
+        chart = plots.evidence_map(s.matched, subtitle=self.subtitle, **self.figure_options)
         self.plot.show(chart.figure)
         self.table.value = html.table(chart.table)
 
