@@ -75,6 +75,7 @@ def test_no_change_no_rows_and_no_line():
     assert changes.empty and changed_line(changes) == ""
 
 
+@pytest.mark.slow  # 200 profiles through guidance and matching: tens of seconds
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(profiles, profiles)
 def test_what_changed_lists_exactly_the_therapies_whose_verdict_differs(a, b):
@@ -259,6 +260,7 @@ def test_the_quiz_view_reveals_nothing_before_the_student_commits():
     assert "Score: <b>1 of" in view.score.value
     assert "✓ right" in view.feedback["grade"].value
     assert "✗ the answer" in view.feedback["captem"].value
+    assert "not answered; the answer" in view.feedback["prrt"].value
     assert "What you missed" in view.result.value
     assert "55 %" in view.result.value and "lu2025 3.1" in view.result.value
     assert all(c.disabled for c in view.choices.values())

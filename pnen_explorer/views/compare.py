@@ -34,8 +34,9 @@ def differences_html(frame) -> str:
         for r in frame.itertuples(index=False)
     )
     return (
-        "<table class='pnen pnen-compare'><tr><th scope='col'>Field</th>"
-        f"<th scope='col'>A</th><th scope='col'>B</th></tr>{rows}</table>"
+        "<table class='pnen pnen-compare'><tr><th scope='col' style='width:22%'>Field</th>"
+        "<th scope='col' style='width:39%'>A</th><th scope='col' style='width:39%'>B</th></tr>"
+        f"{rows}</table>"
     )
 
 

@@ -63,10 +63,13 @@ def score_html(case: QuizCase, answers: dict[str, str]) -> str:
     )
 
 
-def feedback_html(right: bool, answer: str) -> str:
-    """The mark beside one question once checked: right, or the answer."""
-    if right:
+def feedback_html(yours: str | None, answer: str) -> str:
+    """The mark beside one question once checked: right, or the answer (and whether the
+    student left it open)."""
+    if yours == answer:
         return "<span class='pnen-quiz-ok'>✓ right</span>"
+    if yours is None:
+        return f"<span class='pnen-quiz-no'>not answered; the answer: {_answer(answer)}</span>"
     return f"<span class='pnen-quiz-no'>✗ the answer: {_answer(answer)}</span>"
 
 
@@ -218,8 +221,9 @@ class QuizView(widgets.VBox):
         self.check.disabled = True
         answers = self.answers()
         for question in self.case.questions:
-            right = answers.get(question.key) == question.answer
-            self.feedback[question.key].value = feedback_html(right, question.answer)
+            self.feedback[question.key].value = feedback_html(
+                answers.get(question.key), question.answer
+            )
         self.score.value = score_html(self.case, answers)
         self.result.value = result_html(self.case, answers)
 
