@@ -59,6 +59,7 @@ class Explorer:
                 self.session.apply_case(DEFAULT_CASE, remember=False)
             else:
                 self.session.profile = profile
+                self.session.previous_profile = None  # the page opens with it: nothing changed
         self.errors: list[str] = []
         self.form = ProfileForm(self.session, self.guard(self.show_errors))
         self.views: dict[str, TabView] = {v.key: v(self.session) for v in (*TAB_VIEWS, CompareTab)}

@@ -129,6 +129,13 @@ def test_cards_mark_each_moved_verdict_with_was_and_the_line_above():
 # --- two patients -----------------------------------------------------------------------------
 
 
+def test_an_explorer_opened_on_a_profile_marks_nothing():
+    explorer = Explorer(profile=at_ki67(teaching_case(G3_CASE), 60))
+    explorer.session.tab = "treatments"
+    items = explorer.views["treatments"].cards.items
+    assert not any(i["kind"] == "changes" or "pnen-was" in i["html"] for i in items)
+
+
 def test_profile_differences_and_verdicts_of_two_patients():
     a = teaching_case(G3_CASE)
     b = at_ki67(a, 60)
