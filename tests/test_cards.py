@@ -88,6 +88,7 @@ def test_teaching_case_cards_count_what_the_evidence_tab_shows(case, beyond_revi
     session.beyond_review = False
 
 
+@pytest.mark.slow  # 200 profiles through guidance and matching: tens of seconds
 @settings(
     max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

@@ -141,6 +141,7 @@ def hostile_files(folder: Path) -> dict[str, tuple[Path, str]]:
     return files
 
 
+@pytest.mark.slow  # seconds on a quiet machine, minutes on a busy one
 def test_every_hostile_file_gets_a_fault_in_the_usual_format(tmp_path):
     for name, (path, words) in hostile_files(tmp_path).items():
         result = cli("validate", str(path))

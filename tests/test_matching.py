@@ -277,6 +277,7 @@ rows = st.fixed_dictionaries(
 )
 
 
+@pytest.mark.slow  # seconds on a quiet machine, minutes on a busy one
 @settings(max_examples=200, deadline=None)
 @given(st.lists(rows, max_size=25), profiles)
 def test_matches_the_row_by_row_reference(records, profile):

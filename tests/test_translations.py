@@ -228,6 +228,7 @@ def test_teaching_cases_guidance_and_cards_are_all_translated(name, evidence):
         assert translations.evidence_text(row, "statement", "zh") != row["statement"]
 
 
+@pytest.mark.slow  # seconds on a quiet machine, minutes on a busy one
 @settings(
     max_examples=200,
     deadline=None,
