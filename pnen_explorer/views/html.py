@@ -180,14 +180,18 @@ def evidence_table(rows: pd.DataFrame, designs: dict[str, str]) -> str:
     for row in rows.to_dict("records"):
         tag = site_tag(row.get("tumour_site", ""))
         refs = ", ".join(map(str, row["ref_nos"]))
-        source = f"{row['source']} §{row['section']}" + (f", refs {refs}" if refs else "")
+        section = str(row["section"])
+        where = f" §{section}" if section[:1].isdigit() else (f", {section}" if section else "")
+        source = f"{row['source']}{where}" + (f", refs {refs}" if refs else "")
         details = "".join(
             f"<dt>{label}</dt><dd>{_cell(column, row.get(column))}</dd>"
             for column, label in EVIDENCE_DETAILS
             if _cell(column, row.get(column))
         )
         cells = [
-            f"<b>{esc(row['therapy'])}</b>",
+            f"<b>{esc(row['therapy'])}</b>"
+            if row["therapy"]
+            else "<span class='pnen-muted'>no therapy (epidemiology)</span>",
             f"{esc(row['figure'])}<details><summary>more</summary><dl>{details}</dl></details>",
             esc(row["population"]) + (f" <span class='pnen-tag'>{esc(tag)}</span>" if tag else ""),
             esc(designs.get(row["study_design"], row["study_design"])),
