@@ -67,3 +67,16 @@ def test_a_readme_example_runs_and_gives_what_it_says(number):
         else:
             shown = " ".join(str(value).split())
             assert shown == " ".join(expected.split()), f"README line {line}: {code}"
+
+
+def test_the_module_map_names_every_module_and_only_those():
+    """The README's table of modules matches the package (a new module must be described)."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = text.split("The modules,", 1)[1].split("## ", 1)[0]
+    named = set(re.findall(r"^\| `([a-z_]+)/?`", table, re.MULTILINE))
+    package = ROOT / "pnen_explorer"
+    modules = {p.stem for p in package.glob("*.py") if p.stem != "__init__"} | {"views"}
+    assert named == modules
+    views = {p.stem for p in (package / "views").glob("*.py") if p.stem != "__init__"}
+    views_row = next(line for line in table.splitlines() if line.startswith("| `views/`"))
+    assert views == set(re.findall(r"`([a-z_]+)`", views_row.split("|")[2]))
