@@ -354,6 +354,29 @@ _NOT_PROGRESSING_TARGETED = (
 )
 
 
+def _targeted_until_progression(drug: str) -> tuple[Rule, Rule]:
+    """Everolimus and sunitinib in G1/G2 pNET: find out whether the disease progresses, and
+    only consider the drug while it does not (lu2025 3.2 [18, 20, 39])."""
+    return (
+        Rule(
+            drug,
+            LOW_GRADE & PROGRESSION_UNKNOWN,
+            CONSIDER,
+            _FIND_PROGRESSION_TARGETED.format(drug=drug),
+            "3.2",
+            (18, 20, 39),
+        ),
+        Rule(
+            drug,
+            LOW_GRADE & NOT_PROGRESSING,
+            CONSIDER,
+            _NOT_PROGRESSING_TARGETED.format(drug=drug),
+            "3.2",
+            (18, 20, 39),
+        ),
+    )
+
+
 RULES: tuple[Rule, ...] = (
     # ---- radical resection: 1.1 non-functional, 1.2 functional; xue2025 abstract ------------
     Rule(
@@ -1063,22 +1086,7 @@ RULES: tuple[Rule, ...] = (
         "3.2",
         (18, 20, 39),
     ),
-    Rule(
-        "everolimus",
-        LOW_GRADE & PROGRESSION_UNKNOWN,
-        CONSIDER,
-        _FIND_PROGRESSION_TARGETED.format(drug="everolimus"),
-        "3.2",
-        (18, 20, 39),
-    ),
-    Rule(
-        "everolimus",
-        LOW_GRADE & NOT_PROGRESSING,
-        CONSIDER,
-        _NOT_PROGRESSING_TARGETED.format(drug="everolimus"),
-        "3.2",
-        (18, 20, 39),
-    ),
+    *_targeted_until_progression("everolimus"),
     Rule(
         "everolimus",
         LOW_GRADE & PROGRESSING & had_any(*CHEMOTHERAPIES),
@@ -1122,22 +1130,7 @@ RULES: tuple[Rule, ...] = (
         "3.2",
         (18, 20, 39),
     ),
-    Rule(
-        "sunitinib",
-        LOW_GRADE & PROGRESSION_UNKNOWN,
-        CONSIDER,
-        _FIND_PROGRESSION_TARGETED.format(drug="sunitinib"),
-        "3.2",
-        (18, 20, 39),
-    ),
-    Rule(
-        "sunitinib",
-        LOW_GRADE & NOT_PROGRESSING,
-        CONSIDER,
-        _NOT_PROGRESSING_TARGETED.format(drug="sunitinib"),
-        "3.2",
-        (18, 20, 39),
-    ),
+    *_targeted_until_progression("sunitinib"),
     Rule(
         "sunitinib",
         LOW_GRADE & PROGRESSING,
