@@ -72,6 +72,14 @@ class CompareTab(TabView):
 
     def __init__(self, session: Session):
         super().__init__(session)
+        # Its controls and plots are made when the tab is first drawn: most pages never open
+        # it, and every widget model costs each page a round trip when it opens.
+        self.widget = widgets.VBox()
+        self.widget.add_class("pnen-compare-tab")
+        self._built = False
+
+    def _build(self) -> None:
+        session = self.session
         self.pin = widgets.Button(
             description="Pin this patient as A",
             tooltip="Keep the patient shown now as A; then change the profile to B",
@@ -103,19 +111,19 @@ class CompareTab(TabView):
             layout=widgets.Layout(width="100%", flex_flow="row wrap"),
         )
         self.plots.add_class("pnen-compare-plots")
-        self.widget = widgets.VBox(
-            [
-                widgets.HBox(
-                    [self.pin, self.unpin, self.outcome],
-                    layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
-                ),
-                self.text,
-                self.plots,
-            ]
-        )
-        self.widget.add_class("pnen-compare-tab")
+        self.widget.children = [
+            widgets.HBox(
+                [self.pin, self.unpin, self.outcome],
+                layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
+            ),
+            self.text,
+            self.plots,
+        ]
+        self._built = True
 
     def render(self) -> None:
+        if not self._built:
+            self._build()
         s = self.session
         a, b = s.pinned, s.profile
         self.unpin.disabled = a is None
