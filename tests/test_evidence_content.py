@@ -578,7 +578,8 @@ def test_hover_text_names_the_tumour_site(evidence):
 
 
 def test_second_extraction_settlements(evidence):
-    """What the independent re-reading of the 0.2.0 rows changed (data/README.md, Double extraction)."""
+    """What the independent re-reading of the 0.2.0 rows changed (data/README.md, double
+    extraction)."""
     # Thang 2018 assessed response 3 months after PRRT, not at the cohort's median follow-up
     for evidence_id in ("primary-043", "primary-056", "primary-057"):
         assert evidence.loc[evidence_id, "timepoint"] == "3 months after PRRT", evidence_id
