@@ -12,6 +12,8 @@ import re
 import sys
 from pathlib import Path
 
+from pnen_explorer.errors import PnenError
+
 RESOURCES = ("evidence", "references", "therapies")
 
 
@@ -74,12 +76,15 @@ def dashboard(
     max_kernels: int | None = None,
     idle_minutes: float | None = None,
     extra: list[str] | None = None,
+    class_size: int | None = None,
 ) -> int:
     """Serve the dashboard on 127.0.0.1 (``pnen_explorer.server``: Voila with a kernel budget
     and a Host check), configured by ``notebooks/voila.json``.
 
     ``max_kernels`` and ``idle_minutes`` override the budget and the time after which an open
     but unused page's kernel ends; ``extra`` options (``--Class.trait=value``) go to the server.
+    ``class_size`` starts that many kernels ahead (refused if the memory cannot hold them) and
+    prints their progress; the budget then defaults to the class plus a margin.
     The process becomes the server (exec), so stopping it stops the server and its kernels too.
     """
     folder = notebook_dir()
@@ -93,6 +98,12 @@ def dashboard(
         "--Voila.port_retries=0",  # a taken port is an error, not another address
         f"--Voila.open_browser={open_browser}",
     ]
+    if class_size is not None:
+        from pnen_explorer import classroom
+
+        classroom.check_class_size(class_size, classroom.available_mb())
+        command.append(f"--VoilaConfiguration.default_pool_size={class_size}")
+        max_kernels = max_kernels or classroom.budget_for(class_size)
     if max_kernels is not None:
         command.append(f"--BudgetKernelManager.max_kernels={max_kernels}")
     if idle_minutes is not None:
@@ -104,6 +115,11 @@ def dashboard(
         flush=True,
     )
     os.chdir(folder)  # Voila reads voila.json from the folder it starts in
+    if class_size is not None and os.fork() == 0:  # the child reports, the parent serves
+        from pnen_explorer import classroom
+
+        classroom.report_progress(os.getppid(), class_size)
+        os._exit(0)
     os.execv(sys.executable, command)
     return 1  # not reached: exec replaces this process
 
@@ -170,6 +186,12 @@ def build_parser() -> argparse.ArgumentParser:
         "server is full (default 24 = a class of 20 + 4, from voila.json)",
     )
     serve.add_argument(
+        "--class-size",
+        type=_positive,
+        help="start this many kernels ahead for a class that opens the link at once, and say "
+        "when they are ready (refused if this machine's memory cannot hold them)",
+    )
+    serve.add_argument(
         "--idle-minutes",
         type=_minutes,
         help="end the kernel of a page left open but unused this long (default 30; 0: never)",
@@ -189,7 +211,12 @@ def main(argv: list[str] | None = None) -> int:
             return diff(
                 args.old, args.new, args.format or "text", args.old_version, args.new_version
             )
-        return dashboard(args.port, args.open, args.max_kernels, args.idle_minutes, extra)
+        return dashboard(
+            args.port, args.open, args.max_kernels, args.idle_minutes, extra, args.class_size
+        )
+    except PnenError as exc:  # refused in words: the words are the message
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except Exception as exc:  # the promise: a message, never a traceback
         print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
