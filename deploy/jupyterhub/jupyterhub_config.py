@@ -153,7 +153,18 @@ def voila_arguments(voila: dict) -> list[str]:
     return arguments
 
 
-c.Spawner.args = voila_arguments(VOILA)
+c.Spawner.args = [
+    *voila_arguments(VOILA),
+    # Only what the dashboard needs: no JupyterLab, language server or terminals (a faster start
+    # for a class logging in at once, and no shell in the browser). Each student's server is still
+    # a Jupyter server: a student who knows its API can run code in a kernel as the hub's system
+    # user. This file is for a test or a trusted group on one machine; see the spawner above.
+    "--ServerApp.jpserver_extensions=jupyterlab=False",
+    "--ServerApp.jpserver_extensions=jupyter_lsp=False",
+    "--ServerApp.jpserver_extensions=notebook_shim=False",
+    "--ServerApp.jpserver_extensions=jupyter_server_terminals=False",
+    "--ServerApp.terminals_enabled=False",
+]
 if hasattr(os, "geteuid") and os.geteuid() == 0:
     c.Spawner.args.append("--ServerApp.allow_root=True")
 
