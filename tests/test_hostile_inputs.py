@@ -9,7 +9,6 @@ header with empty lines, missing cells, NaN in a number column).
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json
@@ -19,6 +18,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -282,12 +282,7 @@ def test_past_the_budget_a_page_says_the_server_is_full(tmp_path):
     try:
         wait_for_kernels(process, lambda n: n == 2, 90)  # the preheated pool
 
-        async def pages(count: int):
-            return await asyncio.gather(
-                *(asyncio.to_thread(fetch, f"{url}?n={i}") for i in range(count))
-            )
-
-        answers = asyncio.run(pages(4))
+        answers = pages_at_once(url, 4)
         assert sorted(a[0] for a in answers) == [200, 200, 200, 503]
         _, body, headers = next(a for a in answers if a[0] == 503)
         assert "The server is full" in body and "try again" in body
@@ -295,6 +290,13 @@ def test_past_the_budget_a_page_says_the_server_is_full(tmp_path):
         assert len(server_kernels(process)) <= 3
     finally:
         stop(process)
+
+
+def pages_at_once(url: str, count: int, timeout: float = 60) -> list[tuple[int, str, dict]]:
+    """``count`` pages asked for at the same moment, each from a thread of its own (threads,
+    not an event loop: the browser tests' driver keeps one running in this process)."""
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(lambda i: fetch(f"{url}?n={i}", None, timeout), range(count)))
 
 
 def wait_for_kernels(process: subprocess.Popen, wanted, timeout: float) -> None:
@@ -384,12 +386,7 @@ def test_thirty_pages_at_once_with_a_budget_of_twenty(tmp_path):
     try:
         wait_for_kernels(process, lambda n: n == 2, 90)  # the preheated pool
 
-        async def pages(count: int):
-            return await asyncio.gather(
-                *(asyncio.to_thread(fetch, f"{url}?n={i}", None, 240) for i in range(count))
-            )
-
-        answers = asyncio.run(pages(30))
+        answers = pages_at_once(url, 30, timeout=240)
         statuses = sorted(a[0] for a in answers)
         assert statuses == [200] * 20 + [503] * 10, statuses
         assert all("The server is full" in a[1] for a in answers if a[0] == 503)
