@@ -257,6 +257,7 @@ FREE_TEXT = {
 FIXTURE_OK = [HealthCheck.function_scoped_fixture]  # each example rewrites the file whole
 
 
+@pytest.mark.slow  # a property test of many examples; make test runs it
 @settings(max_examples=60, deadline=None, suppress_health_check=FIXTURE_OK)
 @given(data=st.data())
 def test_any_corrupted_cell_is_a_clear_fault_or_valid(evidence_copy, data):
@@ -279,6 +280,7 @@ def test_any_corrupted_cell_is_a_clear_fault_or_valid(evidence_copy, data):
         assert loaded[column].iloc[row] == value
 
 
+@pytest.mark.slow  # a property test of many examples; make test runs it
 @settings(max_examples=40, deadline=None, suppress_health_check=FIXTURE_OK)
 @given(blob=st.binary(max_size=400))
 def test_any_bytes_are_a_clear_fault(evidence_copy, blob):

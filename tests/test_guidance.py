@@ -124,6 +124,7 @@ def test_one_row_per_therapy_of_the_vocabulary_in_order():
     assert set(frame["therapy_class"]) == {"surgery", "local", "systemic", "multimodal"}
 
 
+@pytest.mark.slow  # a property test of many profiles; make test runs it
 @settings(max_examples=300, deadline=None)
 @given(profiles)
 def test_any_valid_profile_gets_one_known_verdict_and_a_cited_reason_per_therapy(profile):
@@ -947,6 +948,7 @@ def test_the_therapies_tied_to_progression():
     assert PROGRESSIVE_THERAPIES == ["everolimus", "sunitinib", "prrt"]
 
 
+@pytest.mark.slow  # a property test of many profiles; make test runs it
 @settings(max_examples=300, deadline=None)
 @given(profiles)
 def test_a_therapy_for_progressive_disease_is_recommended_only_when_it_progresses(profile):

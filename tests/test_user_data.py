@@ -139,6 +139,7 @@ def test_any_file_name_is_only_a_label(curated, name):
     assert rows is None and {f.column for f in faults} == {"value"}
 
 
+@pytest.mark.slow  # a property test of many examples; make test runs it
 @settings(max_examples=15, deadline=None)
 @given(name=st.text(max_size=40).map(lambda s: s + ".csv"))
 def test_any_file_name_of_a_valid_file_gives_its_rows(curated, name):
@@ -196,6 +197,7 @@ def test_any_bytes_give_rows_or_faults(curated, content):
     assert (rows is None) != (faults == [])
 
 
+@pytest.mark.slow  # a property test of many examples; make test runs it
 @settings(max_examples=25, deadline=None)
 @given(
     cell=st.text(max_size=60),
@@ -218,6 +220,7 @@ def uploaded(curated):
     return rows
 
 
+@pytest.mark.slow  # a property test of many examples; make test runs it
 @settings(max_examples=50, deadline=None)
 @given(text=HOSTILE_TEXT | st.text(max_size=30))
 def test_no_reading_of_an_exported_upload_finds_a_formula(uploaded, text):
