@@ -224,6 +224,12 @@ def _some_criterion(state: bool | None, text: str) -> When:
 # --- the rules ----------------------------------------------------------------------------------
 
 
+def cite(source: str, section: str, ref_nos: tuple[int, ...]) -> str:
+    """'lu2025 3.2 [18, 20, 39]': where a rule or a premise stands."""
+    refs = f" [{', '.join(map(str, ref_nos))}]" if ref_nos else ""
+    return f"{source} {section}{refs}"
+
+
 @dataclass(frozen=True)
 class Rule:
     """One row of the rule table. ``verdict`` None makes it a note that only adds its reason."""
@@ -237,8 +243,7 @@ class Rule:
     source: str = "lu2025"
 
     def citation(self) -> str:
-        refs = f" [{', '.join(map(str, self.ref_nos))}]" if self.ref_nos else ""
-        return f"{self.source} {self.section}{refs}"
+        return cite(self.source, self.section, self.ref_nos)
 
 
 def _ablation_rules(therapy: str) -> tuple[Rule, ...]:
@@ -1497,8 +1502,7 @@ class Premise:
     source: str = "lu2025"
 
     def citation(self) -> str:
-        refs = f" [{', '.join(map(str, self.ref_nos))}]" if self.ref_nos else ""
-        return f"{self.source} {self.section}{refs}"
+        return cite(self.source, self.section, self.ref_nos)
 
 
 ASPECTS = (
