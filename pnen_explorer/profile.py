@@ -18,6 +18,8 @@ from numbers import Real
 from typing import Any
 
 from pnen_explorer.errors import PnenError
+from pnen_explorer.i18n import _, current
+from pnen_explorer.translations import term
 from pnen_explorer.vocabulary import FIELDS, GUIDANCE_THERAPIES, Field
 
 THERAPIES = GUIDANCE_THERAPIES
@@ -34,12 +36,47 @@ MITOSES_G2_MAX = 20.0  # G2: 2-20 mitoses / 10 HPF; G3 above
 
 
 class ProfileError(PnenError, ValueError):
-    """A profile value is invalid; ``field`` names the profile field at fault."""
+    """A profile value is invalid; ``field`` names the profile field at fault.
+
+    ``reason`` says what is wrong in the language spoken where the value was refused (the
+    field's code name leads the message: it is the key a link uses).
+    """
 
     def __init__(self, field: str, message: str):
         self.field = field
         self.reason = message
         super().__init__(f"{field}: {message}")
+
+
+def expected(spec: Field) -> str:
+    """What ``spec`` accepts, in words, in the current language (in English exactly
+    ``spec.expected()``: 'a number from 0 to 100 %')."""
+    low, high = f"{spec.low:g}", f"{spec.high:g}" if spec.high is not None else ""
+    if spec.kind == "number":
+        if spec.unit:
+            unit = unit_text(spec.unit)
+            return _("a number from {low} to {high} {unit}").format(low=low, high=high, unit=unit)
+        return _("a number from {low} to {high}").format(low=low, high=high)
+    if spec.kind == "count":
+        return _("a whole number from {low} to {high}").format(low=low, high=high)
+    if spec.kind == "flag":
+        return _("yes or no")
+    if spec.kind == "choice":
+        return _("one of {values}").format(values=", ".join(repr(v) for v in spec.values))
+    return _("therapy names from: {names}").format(names=", ".join(GUIDANCE_THERAPIES))
+
+
+def unit_text(unit: str) -> str:
+    """A field's unit in the current language ('months' is 个月 in Chinese; '%' and 'cm' stay)."""
+    return term(unit, current(), kind="unit")
+
+
+def choice_text(label: str) -> str:
+    """A choice's label (``'well (NET)'``, ``'insulinoma'``) in the current language: the
+    glossary's field choice, or its disease term for a hormone syndrome."""
+    lang = current()
+    found = term(label, lang, kind="field_choice")
+    return found if found != label else term(label, lang, kind="disease")
 
 
 _YES = frozenset({"yes", "y", "true", "1"})
@@ -79,7 +116,10 @@ class Profile:
         if self.syndrome is not None:
             if self.functional is False:
                 raise ProfileError(
-                    "syndrome", f"{self.syndrome!r} is a hormone syndrome, but functional is no"
+                    "syndrome",
+                    _("{syndrome} is a hormone syndrome, but functional is no").format(
+                        syndrome=repr(self.syndrome)
+                    ),
                 )
             object.__setattr__(self, "functional", True)  # a named syndrome is a functional tumour
 
@@ -94,25 +134,35 @@ class Profile:
         return max(known, key=GRADES.index) if known else None
 
     def summary(self) -> str:
-        """One line for figure titles: grade, Ki-67, function and liver type, where known."""
+        """One line for figure titles: grade, Ki-67, function and liver type, where known, in
+        the current language (the page's header, the form's fold and the cards show it)."""
         grade = self.grade
         if grade == "NEC":
             head = "NEC"
         elif grade is not None:
-            head = f"{grade} NET"
+            head = _("{grade} NET").format(grade=grade)
+        elif self.differentiation == "well":
+            head = _("NET, grade unknown")
         else:
-            head = "NET, grade unknown" if self.differentiation == "well" else "grade unknown"
+            head = _("grade unknown")
         if self.ki67 is not None:
-            head += f" (Ki-67 {self.ki67:g} %)"
+            head = _("{head} (Ki-67 {ki67} %)").format(head=head, ki67=f"{self.ki67:g}")
         elif self.mitoses_per_10hpf is not None:
-            head += f" ({self.mitoses_per_10hpf:g} mitoses/10 HPF)"
+            head = _("{head} ({mitoses} mitoses/10 HPF)").format(
+                head=head, mitoses=f"{self.mitoses_per_10hpf:g}"
+            )
         parts = [head]
+        lang = current()
         if self.functional is not None:
-            kind = "functional" if self.functional else "non-functional"
-            parts.append(f"{kind} ({self.syndrome})" if self.syndrome else kind)
+            kind = term("functional" if self.functional else "non-functional", lang, "disease")
+            if self.syndrome:
+                kind = _("{kind} ({syndrome})").format(
+                    kind=kind, syndrome=choice_text(self.syndrome)
+                )
+            parts.append(kind)
         if self.liver_type is not None:
-            parts.append(f"liver type {self.liver_type}")
-        return ", ".join(parts)
+            parts.append(_("liver type {type}").format(type=self.liver_type))
+        return ("，" if lang == "zh" else ", ").join(parts)
 
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, Any]) -> Profile:
@@ -126,7 +176,10 @@ class Profile:
             spec = FIELDS.get(key)
             if spec is None:
                 raise ProfileError(
-                    str(key), "not a profile field; expected one of " + ", ".join(FIELDS)
+                    str(key),
+                    _("not a profile field; expected one of {names}").format(
+                        names=", ".join(FIELDS)
+                    ),
                 )
             values[key] = _parsed(key, spec, raw)
         return cls(**{k: v for k, v in values.items() if v is not None})
@@ -163,7 +216,7 @@ def _checked(name: str, spec: Field, value: Any) -> Any:
         return _checked_names(name, spec, value)
     if value is None:
         return None
-    bad = ProfileError(name, f"expected {spec.expected()}, got {value!r}")
+    bad = ProfileError(name, _refused(spec, value))
     if spec.kind == "flag":
         if not isinstance(value, bool):
             raise bad
@@ -184,13 +237,28 @@ def _checked(name: str, spec: Field, value: Any) -> Any:
     return number
 
 
+def _refused(spec: Field, value: Any) -> str:
+    """'expected a number from 0 to 100 %, got 150' in the current language."""
+    return _("expected {expected}, got {value}").format(expected=expected(spec), value=repr(value))
+
+
 def _checked_names(name: str, spec: Field, value: Any) -> tuple[str, ...]:
     if isinstance(value, str) or not isinstance(value, (tuple, list)):
-        raise ProfileError(name, f"expected a tuple of {spec.expected()}, got {value!r}")
+        raise ProfileError(
+            name,
+            _("expected a tuple of {expected}, got {value}").format(
+                expected=expected(spec), value=repr(value)
+            ),
+        )
     names = tuple(str(v).strip().lower() for v in value)
     unknown = [n for n in names if n not in THERAPIES]
     if unknown:
-        raise ProfileError(name, f"unknown therapy {unknown[0]!r}; expected {spec.expected()}")
+        raise ProfileError(
+            name,
+            _("unknown therapy {name}; expected {expected}").format(
+                name=repr(unknown[0]), expected=expected(spec)
+            ),
+        )
     return names
 
 
@@ -205,7 +273,7 @@ def _parsed(name: str, spec: Field, raw: Any) -> Any:
     text = raw.strip()
     if not text:
         return None
-    bad = ProfileError(name, f"expected {spec.expected()}, got {raw!r}")
+    bad = ProfileError(name, _refused(spec, raw))
     if spec.kind == "flag":
         word = text.lower()
         if word in _YES:

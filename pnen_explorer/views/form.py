@@ -5,6 +5,9 @@ bounds are those of the profile itself. A value the profile refuses never change
 the previous value stays and a message says, in the field's own words, what it accepts.
 The panel folds away behind a one-line summary of the case (``summary``, shown in the header),
 which gives the plots the whole width of a classroom screen.
+
+Every text is drawn in the language spoken where the panel is built; :meth:`ProfileForm.relabel`
+draws them again in the language spoken where it is called, without changing a value.
 """
 
 from __future__ import annotations
@@ -17,8 +20,10 @@ from ipywidgets.widgets.widget_description import DescriptionStyle
 from ipywidgets.widgets.widget_string import HTMLStyle, TextStyle
 
 from pnen_explorer.cases import TEACHING_CASES
-from pnen_explorer.profile import Profile, ProfileError
+from pnen_explorer.i18n import _, current
+from pnen_explorer.profile import Profile, ProfileError, choice_text, expected, unit_text
 from pnen_explorer.session import Session
+from pnen_explorer.translations import case_name, field_help, term
 from pnen_explorer.views import html
 from pnen_explorer.vocabulary import FIELDS, Field
 
@@ -34,11 +39,30 @@ def typed_number(text: str) -> str:
     return text.replace(",", ".") if DECIMAL_COMMA.fullmatch(text) else text
 
 
+def label_text(field: Field) -> str:
+    """The field's label in the current language ('Ki-67 (%)', 'Liver type': 肝转移分型)."""
+    return term(field.label, current(), kind="field_label")
+
+
 def refusal(field: Field, typed: object, reason: str) -> str:
     """'Ki-67 (%) must be a number from 0 to 100 %; "150" was not taken.'"""
     if field.kind in ("number", "count"):
-        return f"{field.label} must be {field.expected()}; “{typed}” was not taken."
-    return f"{field.label}: {reason}. The previous value stays."
+        return _("{label} must be {expected}; “{typed}” was not taken.").format(
+            label=label_text(field), expected=expected(field), typed=typed
+        )
+    return _("{label}: {reason}. The previous value stays.").format(
+        label=label_text(field), reason=reason
+    )
+
+
+def tooltip(field: Field) -> str:
+    """A control's hover text: the field's help (or label), its unit, and what it accepts."""
+    what = field_help(field.name, current()) or label_text(field)
+    if field.kind in ("choice", "flag"):
+        return what
+    if field.unit and field.unit not in field.label:
+        what = _("{what} ({unit})").format(what=what, unit=unit_text(field.unit))
+    return _("{what}: {expected}").format(what=what, expected=expected(field))
 
 
 class ProfileForm:
@@ -55,63 +79,107 @@ class ProfileForm:
         self._html = HTMLStyle()
         self.controls: dict[str, widgets.Widget] = {}
         self.case = widgets.Dropdown(
-            options=[CUSTOM, *TEACHING_CASES],
+            options=self._case_options(),
             value=CUSTOM,
-            description="Teaching case",
-            tooltip="Patients as the review's sections describe them",
+            description=_("Teaching case"),
+            tooltip=_("Patients as the review's sections describe them"),
             layout=self._wide,
             style=self._label,
         )
         self.case.observe(self._on_case, names="value")
         self.grade = widgets.HTML(style=self._html)
+        self.liver_help = widgets.HTML(style=self._html)
         rows: list[widgets.Widget] = [self.case]
         for field in FORM_FIELDS:
             rows.append(self._control(field))
             if field.name == "mitoses_per_10hpf":
                 rows.append(self.grade)
             if field.name == "liver_type":
-                rows.append(widgets.HTML(html.help_text(field.help), style=self._html))
+                rows.append(self.liver_help)
         # A layout of its own (never the page's shared plain one): folding sets its display.
         self.widget = widgets.VBox(rows, layout=widgets.Layout(flex="0 0 310px"))
         self.widget.add_class("pnen-panel")
         self.summary = widgets.ToggleButton(
             value=True,
             description="",
-            tooltip="Show or hide the patient's details",
+            tooltip=_("Show or hide the patient's details"),
             layout=widgets.Layout(width="auto", max_width="100%"),
         )
         self.summary.add_class("pnen-summary")
         self.summary.observe(self._on_fold, names="value")
         session.observe(self._show, names=["profile", "case_name"])
         session.observe(self._on_presenter, names="presenter")
-        self._show()
+        self.relabel()
 
     def _control(self, field: Field) -> widgets.Widget:
         if field.kind in ("choice", "flag"):
-            values = [(v == "yes") if field.kind == "flag" else v for v in field.values]
-            options = [(label, v) for (_, label), v in zip(field.choices, values, strict=True)]
             control = widgets.Dropdown(
-                options=[(UNKNOWN, UNKNOWN), *options],
+                options=self._choice_options(field),
                 value=UNKNOWN,
-                description=field.label,
-                tooltip=field.help or field.label,
                 layout=self._wide,
                 style=self._label,
             )
         else:  # a number typed in; empty means unknown
-            unit = f" ({field.unit})" if field.unit and field.unit not in field.label else ""
             control = widgets.Text(
                 value="",
-                placeholder=UNKNOWN,
-                description=field.label,
                 continuous_update=False,
-                tooltip=f"{field.help or field.label}{unit}: {field.expected()}",
                 layout=self._wide,
                 style=self._entry,
             )
         control.observe(self._on_edit, names="value")
         self.controls[field.name] = control
         return control
+
+    @staticmethod
+    def _case_options() -> list[tuple[str, str]]:
+        """The teaching cases' names in the current language; the values are their own names."""
+        lang = current()
+        return [(_("Custom"), CUSTOM), *((case_name(n, lang), n) for n in TEACHING_CASES)]
+
+    @staticmethod
+    def _choice_options(field: Field) -> list[tuple[str, object]]:
+        """A dropdown's options in the current language; the values are the profile's own."""
+        values = [(v == "yes") if field.kind == "flag" else v for v in field.values]
+        labels = [choice_text(label) for _value, label in field.choices]
+        return [(_("unknown"), UNKNOWN), *zip(labels, values, strict=True)]
+
+    # --- language -----------------------------------------------------------------------------
+
+    def relabel(self) -> None:
+        """Draw every label, hover text, placeholder, help and option in the language spoken
+        here, keeping every value (and telling no observer: nothing the person chose changes).
+
+        New options would make a dropdown select its first one, so each value is put back
+        while the panel ignores its own controls.
+        """
+        updating, self._updating = self._updating, True
+        try:
+            self._relabel_dropdown(self.case, self._case_options())
+            self.case.description = _("Teaching case")
+            self.case.tooltip = _("Patients as the review's sections describe them")
+            for field in FORM_FIELDS:
+                control = self.controls[field.name]
+                with control.hold_sync():
+                    if isinstance(control, widgets.Dropdown):
+                        self._relabel_dropdown(control, self._choice_options(field))
+                    else:
+                        control.placeholder = _("unknown")
+                    control.description = label_text(field)
+                    control.tooltip = tooltip(field)
+            self.liver_help.value = html.help_text(field_help("liver_type", current()))
+            self.summary.tooltip = _("Show or hide the patient's details")
+        finally:
+            self._updating = updating
+        self._show()
+
+    @staticmethod
+    def _relabel_dropdown(control: widgets.Dropdown, options: list) -> None:
+        if tuple(control.options) == tuple(options):
+            return
+        with control.hold_sync():
+            value = control.value
+            control.options = options
+            control.value = value
 
     # --- session -> controls ------------------------------------------------------------------
 
@@ -134,8 +202,10 @@ class ProfileForm:
             self._updating = False
 
     def _summary_text(self) -> str:
-        folded = "▸ edit" if not self.summary.value else "▾ hide"
-        return f"Patient: {self.session.profile.summary()}  ({folded})"
+        folded = _("▸ edit") if not self.summary.value else _("▾ hide")
+        return _("Patient: {summary}  ({action})").format(
+            summary=self.session.profile.summary(), action=folded
+        )
 
     def _on_fold(self, change: dict) -> None:
         self.widget.layout.display = None if change["new"] else "none"
