@@ -9,12 +9,12 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8866
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: dashboard test lint chromium hub-deps setup setup-test bench clean
+.PHONY: dashboard test lint chromium fonts hub-deps setup setup-test catalogues messages bench clean
 
-dashboard: setup
+dashboard: setup catalogues
 	$(VENV)/bin/pnen-explorer dashboard --port $(PORT)
 
-test: setup-test chromium hub-deps lint
+test: setup-test catalogues chromium fonts hub-deps lint
 	$(PY) -m pytest tests pnen_explorer
 	$(PY) -m pytest --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
 		$(filter-out notebooks/dashboard.ipynb,$(wildcard notebooks/*.ipynb))
@@ -39,6 +39,24 @@ $(VENV)/.installed-test: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet --editable '.[test]'
 	touch $@ $(VENV)/.installed
 
+# The interface's translations: each .po catalogue compiled to the .mo gettext reads (never
+# edited by hand; the wheel build compiles them too, see hatch_build.py).
+LOCALE     := pnen_explorer/locale
+CATALOGUES := $(patsubst %.po,%.mo,$(wildcard $(LOCALE)/*/LC_MESSAGES/*.po))
+
+catalogues: $(CATALOGUES)
+
+$(LOCALE)/%.mo: $(LOCALE)/%.po | $(VENV)/.installed
+	$(VENV)/bin/pybabel compile --statistics -i $< -o $@
+
+# After changing an interface string: extract every string into the template and bring each
+# catalogue up to date (new strings empty, removed ones dropped); then translate the empties.
+messages: setup-test
+	$(VENV)/bin/pybabel extract -F babel.cfg --no-location --sort-output \
+		--project pnen-explorer -o $(LOCALE)/pnen_explorer.pot pnen_explorer
+	$(VENV)/bin/pybabel update -i $(LOCALE)/pnen_explorer.pot -d $(LOCALE) -D pnen_explorer \
+		--no-fuzzy-matching --ignore-obsolete
+
 # Debian's chromium for the browser tests (Playwright is pointed at it; it never downloads one).
 chromium:
 	@if [ ! -x "$(CHROMIUM)" ]; then \
@@ -47,6 +65,19 @@ chromium:
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 		else \
 			echo "Browser tests need Chromium at $(CHROMIUM): run 'sudo apt-get install chromium'."; \
+			exit 1; \
+		fi; \
+	fi
+
+# A CJK font, so that Chinese text renders in the browser tests and screenshots (Debian's
+# fonts-noto-cjk; the page asks for it by name and falls back to the system's Chinese fonts).
+fonts:
+	@if ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing Debian's fonts-noto-cjk for Chinese text..."; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null; \
+		else \
+			echo "Chinese text needs a CJK font: run 'sudo apt-get install fonts-noto-cjk'."; \
 			exit 1; \
 		fi; \
 	fi

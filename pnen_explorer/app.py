@@ -16,6 +16,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from pnen_explorer.cases import DEFAULT_CASE
+from pnen_explorer.i18n import LANGUAGES, _, speaking
 from pnen_explorer.profile import Profile, ProfileError
 from pnen_explorer.session import Session
 from pnen_explorer.views import html, share_plain_models
@@ -39,6 +40,7 @@ HEADER_INPUTS = frozenset(
         "pinned",
         "quiz",
         "quiz_case",
+        "language",
     }
 )
 """What the header's case link follows."""
@@ -61,38 +63,35 @@ class Explorer:
                 self.session.profile = profile
                 self.session.previous_profile = None  # the page opens with it: nothing changed
         self.errors: list[str] = []
+        with speaking(self.session.language):
+            self._build()
+
+    def _build(self) -> None:
+        """The widgets, labelled in the session's language."""
         self.form = ProfileForm(self.session, self.guard(self.show_errors))
         self.views: dict[str, TabView] = {v.key: v(self.session) for v in (*TAB_VIEWS, CompareTab)}
         self.tabs = widgets.Tab(
             children=[v.widget for v in self.views.values()],
-            titles=[v.title for v in self.views.values()],
             layout=widgets.Layout(flex="1 1 auto", min_width="0"),
         )
-        self.notice, self.share = widgets.HTML(), widgets.HTML()
-        self.presenter = widgets.ToggleButton(
-            description="Presenter mode",
-            tooltip="Larger text for a projector",
+        self.notice, self.share, self.title = widgets.HTML(), widgets.HTML(), widgets.HTML()
+        self.language = widgets.ToggleButtons(
+            options=[(name, code) for code, name in LANGUAGES.items()],
+            style={"button_width": "auto"},
             layout=widgets.Layout(width="auto"),
         )
-        self.beyond_review = widgets.Checkbox(
-            description="include trials beyond the review",
-            indent=False,
-            layout=widgets.Layout(width="auto"),
-        )
-        self.pancreatic = widgets.Checkbox(
-            description="pancreatic populations only",
-            indent=False,
-            layout=widgets.Layout(width="auto"),
-        )
-        widgets.link((self.pancreatic, "value"), (self.session, "pancreatic_only"))
-        widgets.link((self.presenter, "value"), (self.session, "presenter"))
-        widgets.link((self.beyond_review, "value"), (self.session, "beyond_review"))
-        self.quiz_mode = widgets.ToggleButton(
-            description="Quiz mode",
-            tooltip="Predict, then reveal: a case without its verdicts",
-            layout=widgets.Layout(width="auto"),
-        )
-        widgets.link((self.quiz_mode, "value"), (self.session, "quiz"))
+        self.presenter = widgets.ToggleButton(layout=widgets.Layout(width="auto"))
+        self.beyond_review = widgets.Checkbox(indent=False, layout=widgets.Layout(width="auto"))
+        self.pancreatic = widgets.Checkbox(indent=False, layout=widgets.Layout(width="auto"))
+        self.quiz_mode = widgets.ToggleButton(layout=widgets.Layout(width="auto"))
+        for control, name in (
+            (self.language, "language"),
+            (self.pancreatic, "pancreatic_only"),
+            (self.presenter, "presenter"),
+            (self.beyond_review, "beyond_review"),
+            (self.quiz_mode, "quiz"),
+        ):
+            widgets.link((control, "value"), (self.session, name))
         self.quiz: QuizView | None = None  # built when quiz mode is first opened
         self.quiz_box = widgets.VBox(layout=widgets.Layout(width="100%"))
         self.main = widgets.HBox([self.form.widget, self.tabs], layout=widgets.Layout(width="100%"))
@@ -100,9 +99,10 @@ class Explorer:
         self.explore_only = widgets.VBox([self.form.summary], layout=widgets.Layout(width="auto"))
         header = widgets.VBox(
             [
-                widgets.HTML(html.HEADER),
+                self.title,
                 widgets.HBox(
                     [
+                        self.language,
                         self.presenter,
                         self.quiz_mode,
                         self.beyond_review,
@@ -115,6 +115,7 @@ class Explorer:
                 self.notice,
             ]
         )
+        self._relabel()
         self.root = widgets.VBox(
             [
                 widgets.HTML(f"<style>{STYLE}</style>"),
@@ -132,25 +133,31 @@ class Explorer:
         self._on_revision()
 
     def guard(self, callback: Callable) -> Callable:
-        """``callback``, which on failure logs the traceback and shows a short message."""
+        """``callback`` in the session's language, which on failure logs the traceback and
+        shows a short message."""
 
         @functools.wraps(callback)
         def safe(*args, **kwargs):
-            try:
-                return callback(*args, **kwargs)
-            except ProfileError as exc:
-                self.show_errors([f"That profile is not valid: {exc}"])
-            except Exception as exc:  # logged for the server, short for the page
-                log.exception("explorer callback %s failed", callback.__qualname__)
-                self.show_errors(
-                    [f"Something went wrong ({type(exc).__name__}); the view was left as it was."]
-                )
+            with speaking(self.session.language):
+                try:
+                    return callback(*args, **kwargs)
+                except ProfileError as exc:
+                    self.show_errors([_("That profile is not valid: {reason}").format(reason=exc)])
+                except Exception as exc:  # logged for the server, short for the page
+                    log.exception("explorer callback %s failed", callback.__qualname__)
+                    self.show_errors(
+                        [
+                            _(
+                                "Something went wrong ({error}); the view was left as it was."
+                            ).format(error=type(exc).__name__)
+                        ]
+                    )
 
         return safe
 
     def open_query(self, query: str) -> None:
         """Open the case a page link asks for; values it sets aside become notices."""
-        self.session.apply_query(query)
+        self.guard(self.session.apply_query)(query)
 
     def show_errors(self, errors: list[str]) -> None:
         self.errors = list(errors)
@@ -161,6 +168,27 @@ class Explorer:
     def _on_tab(self, change: dict) -> None:
         self.session.tab = list(self.views)[change["new"]]
 
+    def _relabel(self) -> None:
+        """Say every control in the session's language; what the tabs draw follows when they
+        are drawn again."""
+        self.title.value = html.header()
+        self.tabs.titles = [view.title for view in self.views.values()]
+        self.presenter.description = _("Presenter mode")
+        self.presenter.tooltip = _("Larger text for a projector")
+        self.beyond_review.description = _("include trials beyond the review")
+        self.pancreatic.description = _("pancreatic populations only")
+        self.quiz_mode.description = _("Quiz mode")
+        self.quiz_mode.tooltip = _("Predict, then reveal: a case without its verdicts")
+        self.language.tooltips = [
+            _("Show the explorer in {language}").format(language=name)
+            for name in LANGUAGES.values()
+        ]
+        for view in self.views.values():
+            view.relabel()
+        for view in (self.form, self.quiz):
+            if hasattr(view, "relabel"):
+                view.relabel()
+
     def _on_revision(self, _change: object = None) -> None:
         """Mark the tabs whose inputs changed, then draw the visible one if it is stale."""
         changed = self.session.changes if _change else frozenset()
@@ -169,6 +197,14 @@ class Explorer:
             (self.root.add_class if self.session.presenter else self.root.remove_class)(
                 "pnen-presenter"
             )
+        if "language" in changed or not changed:
+            for code in LANGUAGES:
+                (self.root.add_class if code == self.session.language else self.root.remove_class)(
+                    f"pnen-lang-{code}"
+                )
+        if "language" in changed:
+            self._relabel()
+            self._stale |= set(self.views)
         if "quiz" in changed or not changed:
             self._show_mode()
         if "tab" in changed:

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING
 import anywidget
 import traitlets
 
+from pnen_explorer.i18n import _, current
+
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
@@ -31,19 +33,31 @@ SHARED_PATH = "pnen-explorer/static/plotly-cartesian.min.js"
 at ``voila/labextensions/…``, JupyterLab at ``lab/extensions/…`` (the page says which)."""
 
 
+PLOTLY_LOCALES = {"en": "en", "zh": "zh-CN"}
+"""The interface's language -> plotly.js's locale (vendored beside the bundle)."""
+
+
 class PlotView(anywidget.AnyWidget):
     """One figure, redrawn in place when ``show`` gets a new one."""
 
     _esm = Path(__file__).parent / "static" / "plot_view.js"
     figure = traitlets.Dict().tag(sync=True)
     summary = traitlets.Unicode().tag(sync=True)
+    locale = traitlets.Unicode("en").tag(sync=True)
+    """plotly.js's locale for the figure's own texts (mode bar, number formats): en or zh-CN."""
+    failed = traitlets.Unicode().tag(sync=True)
+    """What the page says if plotly.js did not load."""
 
     def show(self, figure: go.Figure) -> None:
         """Draw ``figure`` (a plotly Figure) in place of the one shown.
 
         Its title becomes the plot's text alternative, which points to the table beside it.
         """
-        title = figure.layout.title.text or "Plot"
+        title = figure.layout.title.text or _("Plot")
         plain = re.sub(r"<[^>]+>", " ", title).strip()
-        self.summary = f"{plain}. The table below the plot lists every figure it draws."
+        self.summary = _("{title}. The table below the plot lists every figure it draws.").format(
+            title=plain
+        )
+        self.failed = _("The plotting library did not load; please reload the page.")
+        self.locale = PLOTLY_LOCALES[current()]
         self.figure = json.loads(figure.to_json())

@@ -26,6 +26,7 @@ import traitlets
 from pnen_explorer.cases import DEFAULT_CASE, teaching_case
 from pnen_explorer.data import Fault, load_evidence, load_references
 from pnen_explorer.guidance import applicable_therapies, therapy_family
+from pnen_explorer.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_
 from pnen_explorer.learning import quiz_keys, what_changed
 from pnen_explorer.matching import match_evidence, pancreatic_only
 from pnen_explorer.profile import Profile
@@ -40,14 +41,14 @@ from pnen_explorer.vocabulary import (
 )
 
 SORT_KEYS = {
-    "evidence_id": "source order",
-    "therapy": "therapy",
-    "outcome": "outcome",
-    "value": "value",
-    "study_design": "study design",
-    "agreement": "agreement",
+    "evidence_id": N_("source order"),
+    "therapy": N_("therapy"),
+    "outcome": N_("outcome"),
+    "value": N_("value"),
+    "study_design": N_("study design"),
+    "agreement": N_("agreement"),
 }
-"""How the Evidence tab can sort its rows: column -> label."""
+"""How the Evidence tab can sort its rows: column -> label (in English; a view translates)."""
 
 
 def evidence_in_scope(
@@ -77,7 +78,9 @@ class Session(traitlets.HasTraits):
     sort_by = traitlets.Enum(tuple(SORT_KEYS), default_value="evidence_id")
     show_excluded = traitlets.Bool(False, help="also list rows that do not fit the profile")
     presenter = traitlets.Bool(False, help="large text for a projector")
-    language = traitlets.Enum(("en",), default_value="en")
+    language = traitlets.Enum(
+        tuple(LANGUAGES), default_value=DEFAULT_LANGUAGE, help="the interface's language"
+    )
     tab = traitlets.Enum(tuple(TABS), default_value=DEFAULT_TAB)
     case_name = traitlets.Unicode("", help="the teaching case shown; '' once it is changed")
     user_rows = traitlets.Instance(pd.DataFrame, allow_none=True)
@@ -118,6 +121,8 @@ class Session(traitlets.HasTraits):
         self._pending: set[str] = set()
         self.changes: frozenset[str] = frozenset()
         """The inputs the last action changed (read it when ``revision`` changes)."""
+        self._link = ""
+        """The link whose notices are shown: read again in a new language, they follow it."""
         self.previous_profile: Profile | None = None
         """The profile before its last change (``None`` before any, or after opening a link):
         what :attr:`changed_verdicts` compares with."""
@@ -136,6 +141,12 @@ class Session(traitlets.HasTraits):
         self._pending.add(name)
         if name == "profile":
             self.previous_profile = change["old"]
+        if name == "language" and self._link and not self._applying:
+            self._applying = True  # the link's notices, said again in the new language
+            try:
+                self.notices = list(parse_query(self._link, language=change["new"]).notices)
+            finally:
+                self._applying = False
         if self._applying:
             return
         if name == "profile" and self.case_name:
@@ -278,11 +289,14 @@ class Session(traitlets.HasTraits):
                 teaching_case(case),
                 outcome=self.outcome,
                 tab=self.tab,
+                presenter=self.presenter,
+                language=self.language,
                 case_name=case,
                 pinned=self.pinned,
                 quiz=self.quiz,
                 quiz_case=self.quiz_case,
             )
+        self._link = ""
         self._applying = True
         try:
             with self.hold_trait_notifications():
@@ -290,6 +304,7 @@ class Session(traitlets.HasTraits):
                 self.outcome = case.outcome
                 self.tab = case.tab
                 self.presenter = case.presenter
+                self.language = case.language
                 self.beyond_review = case.beyond_review
                 self.pancreatic_only = case.pancreatic_only
                 self.case_name = case.case_name
@@ -315,6 +330,7 @@ class Session(traitlets.HasTraits):
             return []
         case = parse_query(query)
         self.apply_case(case, remember=False)
+        self._link = query
         return list(case.notices)
 
     def add_upload(self, data: bytes, name: str) -> list[Fault]:
@@ -335,6 +351,7 @@ class Session(traitlets.HasTraits):
                 self.outcome,
                 tab=self.tab,
                 presenter=self.presenter,
+                language=self.language,
                 beyond_review=self.beyond_review,
                 pancreatic_only=self.pancreatic_only,
                 case_name=self.case_name,

@@ -8,10 +8,12 @@ them is ever evaluated.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qsl, urlencode
 
 from pnen_explorer.cases import TEACHING_CASES, teaching_case
+from pnen_explorer.i18n import DEFAULT_LANGUAGE, LANGUAGES, _, speaking
 from pnen_explorer.profile import Profile, ProfileError
 from pnen_explorer.vocabulary import CORE_OUTCOMES, DEFAULT_OUTCOME, DEFAULT_TAB, TABS
 
@@ -45,16 +47,38 @@ class Case:
     quiz: bool = False
     quiz_case: str = ""
     """The quiz case shown in quiz mode (a key of :func:`pnen_explorer.learning.quiz_keys`)."""
+    language: str = DEFAULT_LANGUAGE
+    """The interface's language (``lang=zh``): its notices are written in it."""
 
 
-def parse_query(query: str | None, default: Profile | None = None) -> Case:
+def link_language(query: str | None) -> str:
+    """The language a link asks for (its first valid ``lang=``), English if none.
+
+    >>> link_language("?ki67=8&lang=zh")
+    'zh'
+    """
+    for value in re.findall(r"(?:^|[?&])lang=([^&]*)", query or ""):
+        if value in LANGUAGES:
+            return value
+    return DEFAULT_LANGUAGE
+
+
+def parse_query(
+    query: str | None, default: Profile | None = None, language: str | None = None
+) -> Case:
     """The case a query string asks for (``ki67=8&liver_type=I&outcome=PFS&tab=evidence``).
 
     Never raises for any input: values that are too long, not printable, unknown or invalid
     are dropped with a notice, and the rest of the case still opens. A teaching case named by
-    ``case`` is the base its fields are read over.
+    ``case`` is the base its fields are read over. Its notices are in the language it names
+    (or in ``language``, if given).
     """
-    base = default or Profile()
+    language = language or link_language(query)
+    with speaking(language):
+        return replace(_read_query(query, default or Profile()), language=language)
+
+
+def _read_query(query: str | None, base: Profile) -> Case:
     if not query:
         return Case(base)
     query = query.lstrip("?")
@@ -62,7 +86,9 @@ def parse_query(query: str | None, default: Profile | None = None) -> Case:
         return Case(
             base,
             notices=(
-                f"The link is too long (over {MAX_QUERY_LENGTH} characters) and was ignored.",
+                _("The link is too long (over {limit} characters) and was ignored.").format(
+                    limit=MAX_QUERY_LENGTH
+                ),
             ),
         )
     pairs = parse_qsl(query, keep_blank_values=True)
@@ -78,55 +104,80 @@ def parse_query(query: str | None, default: Profile | None = None) -> Case:
         name = repr(key[:32])
         if len(key) > MAX_VALUE_LENGTH or len(value) > MAX_VALUE_LENGTH:
             notices.append(
-                f"The link's {name} is longer than {MAX_VALUE_LENGTH} characters; ignored."
+                _("The link's {name} is longer than {limit} characters; ignored.").format(
+                    name=name, limit=MAX_VALUE_LENGTH
+                )
             )
         elif not (key.isprintable() and value.isprintable()):
-            notices.append(f"The link's {name} has unprintable characters; ignored.")
+            notices.append(
+                _("The link's {name} has unprintable characters; ignored.").format(name=name)
+            )
         elif key == "case":
             if value not in TEACHING_CASES:
-                notices.append(f"Unknown teaching case {value!r} in the link; ignored.")
-        elif key in ("outcome", "tab"):
-            allowed = CORE_OUTCOMES if key == "outcome" else tuple(TABS)
-            if value in allowed:
-                view[key] = value
+                notices.append(
+                    _("Unknown teaching case {value} in the link; ignored.").format(
+                        value=repr(value)
+                    )
+                )
+        elif key in ("outcome", "tab", "lang"):
+            allowed = {"outcome": CORE_OUTCOMES, "tab": tuple(TABS), "lang": tuple(LANGUAGES)}
+            if value in allowed[key]:
+                if key != "lang":  # the language was read first: the notices are in it
+                    view[key] = value
             else:
-                notices.append(f"Unknown {key} {value!r} in the link; ignored.")
+                notices.append(
+                    _("Unknown {key} {value} in the link; ignored.").format(
+                        key=key, value=repr(value)
+                    )
+                )
         elif key == "mode":
             if value in MODES:
                 view["quiz"] = value == "quiz"
             else:
-                notices.append(f"Unknown mode {value!r} in the link; ignored.")
+                notices.append(
+                    _("Unknown mode {value} in the link; ignored.").format(value=repr(value))
+                )
         elif key == "quiz":
             from pnen_explorer.learning import quiz_keys  # the cases are built on first use
 
             if value in quiz_keys():
                 view["quiz_case"] = value
             else:
-                notices.append(f"Unknown quiz case {value!r} in the link; ignored.")
+                notices.append(
+                    _("Unknown quiz case {value} in the link; ignored.").format(value=repr(value))
+                )
+        elif key in ("pin", *SWITCHES) and value not in ("yes", "no"):
+            notices.append(
+                _("The link's {key} must be yes or no, not {value}; ignored.").format(
+                    key=key, value=repr(value)
+                )
+            )
         elif key == "pin":
-            if value in ("yes", "no"):
-                pinned = pinned if pinned is not None or value == "no" else {}
-            else:
-                notices.append(f"The link's pin must be yes or no, not {value!r}; ignored.")
+            pinned = pinned if pinned is not None or value == "no" else {}
         elif key.startswith(PIN_PREFIX):
             pinned = {} if pinned is None else pinned
             name = key[len(PIN_PREFIX) :]
             try:
                 Profile.from_mapping({**pinned, name: value})
             except ProfileError as exc:
-                notices.append(f"Ignored {key}={value!r} (patient A) from the link: {exc}")
+                notices.append(
+                    _("Ignored {key}={value} (patient A) from the link: {reason}").format(
+                        key=key, value=repr(value), reason=exc
+                    )
+                )
             else:
                 pinned[name] = value
         elif key in SWITCHES:
-            if value in ("yes", "no"):
-                view[SWITCHES[key]] = value == "yes"
-            else:
-                notices.append(f"The link's {key} must be yes or no, not {value!r}; ignored.")
+            view[SWITCHES[key]] = value == "yes"
         else:
             try:  # checked with what is accepted so far: fields constrain each other
                 Profile.from_mapping({**base.to_mapping(), **accepted, key: value})
             except ProfileError as exc:
-                notices.append(f"Ignored {key}={value!r} from the link: {exc}")
+                notices.append(
+                    _("Ignored {key}={value} from the link: {reason}").format(
+                        key=key, value=repr(value), reason=exc
+                    )
+                )
             else:
                 accepted[key] = value
     profile = Profile.from_mapping({**base.to_mapping(), **accepted})
@@ -144,7 +195,10 @@ def _summarised(notices: list[str]) -> tuple[str, ...]:
     if len(distinct) <= MAX_NOTICES:
         return tuple(distinct)
     more = len(distinct) - MAX_NOTICES + 1
-    return (*distinct[: MAX_NOTICES - 1], f"{more} more values in the link were ignored.")
+    return (
+        *distinct[: MAX_NOTICES - 1],
+        _("{count} more values in the link were ignored.").format(count=more),
+    )
 
 
 def case_query(case: Case) -> str:
@@ -164,4 +218,6 @@ def case_query(case: Case) -> str:
         values["mode"] = "quiz"
         if case.quiz_case:
             values["quiz"] = case.quiz_case
+    if case.language != DEFAULT_LANGUAGE:
+        values["lang"] = case.language
     return "?" + urlencode(values)

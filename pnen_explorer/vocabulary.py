@@ -16,6 +16,8 @@ from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 
+from pnen_explorer.i18n import N_
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -69,16 +71,16 @@ def outcome_short(code: str) -> str:
 
 TABS: Mapping[str, str] = MappingProxyType(
     {
-        "treatments": "Treatment options",
-        "outcomes": "Outcomes",
-        "comparisons": "Comparisons",
-        "evidence": "Evidence",
-        "map": "Evidence map",
-        "references": "References",
-        "compare": "Compare patients",
+        "treatments": N_("Treatment options"),
+        "outcomes": N_("Outcomes"),
+        "comparisons": N_("Comparisons"),
+        "evidence": N_("Evidence"),
+        "map": N_("Evidence map"),
+        "references": N_("References"),
+        "compare": N_("Compare patients"),
     }
 )
-"""The explorer's views: key (as a link names it) -> title."""
+"""The explorer's views: key (as a link names it) -> title (in English; a view translates)."""
 DEFAULT_TAB = "outcomes"
 
 

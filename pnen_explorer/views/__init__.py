@@ -6,6 +6,7 @@ They hold no logic of their own: every rule, filter and text comes from the libr
 from __future__ import annotations
 
 import ipywidgets as widgets
+import traitlets
 
 _PLAIN: dict[type, widgets.Widget] = {}
 """One model per layout or style class with only default settings, shared by every widget."""
@@ -39,3 +40,24 @@ def share_plain_models(root: widgets.Widget) -> None:
             if replacement is not None:
                 setattr(widget, name, replacement)
                 model.close()
+
+
+class Dropdown(widgets.Dropdown):
+    """A dropdown that keeps its choice when its options are relabelled.
+
+    ipywidgets selects the first option whenever ``options`` changes, which would change the
+    session through the dropdown's link; new labels for the same values (a language switch,
+    new row counts) keep the value as it is. New values fall back to ipywidgets' behaviour.
+    """
+
+    @traitlets.observe("options")
+    def _propagate_options(self, change: dict) -> None:
+        values = tuple(value for _label, value in self._options_full)
+        if self._initializing_traits_ is True or self.value not in values:
+            super()._propagate_options(change)
+            return
+        self.set_trait("_options_labels", tuple(label for label, _value in self._options_full))
+        self._options_values = values
+        index = values.index(self.value)
+        self.label = self._options_labels[index]
+        self.index = index

@@ -11,6 +11,8 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from pnen_explorer.i18n import N_, _, current
+from pnen_explorer.translations import content, evidence_text, term
 from pnen_explorer.vocabulary import site_tag
 
 BADGE_TEXT = "#FFFFFF"
@@ -31,13 +33,39 @@ AGREEMENT_COLOURS = {
     "primary_not_found": "#595959",
     "not_checked": "#6B6B6B",
 }
-HEADER = (
-    "<h2 class='pnen-title'>pnen-explorer <span class='pnen-caution'>· for research and "
-    "teaching, not clinical decision support</span></h2><div class='pnen-muted pnen-intro'>"
-    "Evidence on treating pancreatic neuroendocrine neoplasms with liver metastases, as two "
-    "2025 reviews report it.</div>"
-)
-"""The page's heading; in presenter mode only its first line shows (the plots need the room)."""
+AGREEMENT_WORDS = {
+    "agrees": N_("agrees"),
+    "partly_agrees": N_("partly agrees"),
+    "differs": N_("differs"),
+    "subgroup_only": N_("subgroup only"),
+    "not_in_primary_abstract": N_("not in the primary abstract"),
+    "primary_not_found": N_("primary publication not found"),
+    "not_checked": N_("not checked"),
+}
+"""How the check against the primary publication reads in a badge."""
+
+
+def header() -> str:
+    """The page's heading; in presenter mode only its first line shows (the plots need the
+    room)."""
+    return (
+        "<h2 class='pnen-title'>pnen-explorer <span class='pnen-caution'>· "
+        + esc(_("for research and teaching, not clinical decision support"))
+        + "</span></h2><div class='pnen-muted pnen-intro'>"
+        + esc(
+            _(
+                "Evidence on treating pancreatic neuroendocrine neoplasms with liver metastases,"
+                " as two 2025 reviews report it."
+            )
+        )
+        + "</div>"
+    )
+
+
+def english(text: str) -> str:
+    """Text that stays in English whatever the page's language (a paper's title, its
+    authors, a study's name), marked so for screen readers and translation checks."""
+    return f"<span lang='en'>{esc(text)}</span>" if text else ""
 
 
 def contrast_ratio(foreground: str, background: str) -> float:
@@ -77,11 +105,14 @@ def badge(text: str, colour: str, kind: str = "") -> str:
 
 
 def verdict_badge(verdict: str) -> str:
-    return badge(verdict, VERDICT_COLOURS.get(verdict, "#666"), "pnen-verdict")
+    """A verdict as a coloured label, in the page's language (the glossary's word)."""
+    colour = VERDICT_COLOURS.get(verdict, "#666")
+    return badge(term(verdict, current(), "verdict"), colour, "pnen-verdict")
 
 
 def agreement_badge(agreement: str) -> str:
-    return badge(agreement, AGREEMENT_COLOURS.get(agreement, "#666"))
+    word = AGREEMENT_WORDS.get(agreement)
+    return badge(_(word) if word else agreement, AGREEMENT_COLOURS.get(agreement, "#666"))
 
 
 def doi_link(doi: object) -> str:
@@ -100,10 +131,8 @@ def notices(errors: Iterable[str] = (), notes: Iterable[str] = ()) -> str:
 
 
 def grade_line(grade: str | None) -> str:
-    return (
-        "<div class='pnen-grade-line'>WHO 2022 grade: <b class='pnen-grade'>"
-        f"{esc(grade) if grade else 'unknown'}</b></div>"
-    )
+    said, shown = _("WHO 2022 grade:"), grade or _("unknown")
+    return f"<div class='pnen-grade-line'>{esc(said)} <b class='pnen-grade'>{esc(shown)}</b></div>"
 
 
 def help_text(text: str) -> str:
@@ -111,8 +140,10 @@ def help_text(text: str) -> str:
 
 
 def case_link(query: str, summary: str) -> str:
+    link = _("Link to this case")
     return (
-        f"<a href='{esc(query)}' target='_blank' class='pnen-share'>Link to this case</a> "
+        f"<a href='{esc(query)}' target='_blank' class='pnen-share'>"
+        f"{esc(link)}</a> "
         f"<span class='pnen-muted pnen-share-summary'>{esc(summary)}</span>"
     )
 
@@ -129,10 +160,11 @@ def _cell(column: str, value: object) -> str:
     return esc(value)
 
 
-def table(frame: pd.DataFrame | None, empty: str = "No rows for this patient.") -> str:
+def table(frame: pd.DataFrame | None, empty: str | None = None) -> str:
     """An HTML table of any frame, every cell escaped; DOIs become links."""
     if frame is None or frame.empty:
-        return f"<p class='pnen-muted'>{esc(empty)}</p>"
+        return f"<p class='pnen-muted'>{esc(empty or _(NO_ROWS))}</p>"
+    region = _("table")
     head = "".join(f"<th>{esc(c)}</th>" for c in frame.columns)
     body = "".join(
         "<tr>"
@@ -141,25 +173,40 @@ def table(frame: pd.DataFrame | None, empty: str = "No rows for this patient.") 
         for row in frame.itertuples(index=False)
     )
     return (
-        "<div class='pnen-scroll' tabindex='0' role='region' aria-label='table'>"
+        f"<div class='pnen-scroll' tabindex='0' role='region' aria-label='{esc(region)}'>"
         f"<table class='pnen'><tr>{head}</tr>{body}</table></div>"
     )
 
 
 EVIDENCE_DETAILS = (
-    ("statement", "Statement"),
-    ("note", "Note"),
-    ("evidence_id", "Row"),
-    ("section", "Section"),
-    ("ref_nos", "References"),
-    ("study_name", "Study"),
+    ("statement", N_("Statement")),
+    ("note", N_("Note")),
+    ("evidence_id", N_("Row")),
+    ("section", N_("Section")),
+    ("ref_nos", N_("References")),
+    ("study_name", N_("Study")),
     ("doi", "DOI"),
     ("pmid", "PMID"),
-    ("agreement", "Checked against the primary publication"),
-    ("agreement_note", "What the check found"),
-    ("origin", "Origin"),
+    ("agreement", N_("Checked against the primary publication")),
+    ("agreement_note", N_("What the check found")),
+    ("origin", N_("Origin")),
 )
+NO_ROWS = N_("No rows for this patient.")
+ORIGINS = {"curated": N_("curated"), "user": N_("yours")}
+"""Where an Evidence row comes from, in words."""
 """What an Evidence row shows when opened: everything a reader may want after the first look."""
+
+
+def _detail(row: dict, column: str) -> str:
+    """One line of an opened Evidence row, in the page's language."""
+    if column in ("statement", "note", "agreement_note"):
+        return esc(evidence_text(row, column, current()))
+    if column == "study_name":
+        return english(row.get(column) or "")
+    if column == "origin":
+        word = ORIGINS.get(row.get("origin") or "")
+        return esc(_(word)) if word else _cell(column, row.get(column))
+    return _cell(column, row.get(column))
 
 
 def evidence_table(rows: pd.DataFrame, designs: dict[str, str]) -> str:
@@ -169,12 +216,14 @@ def evidence_table(rows: pd.DataFrame, designs: dict[str, str]) -> str:
     for rows that do not fit the patient, why. ``rows`` carries a ``figure`` column.
     """
     if rows.empty:
-        return "<p class='pnen-muted'>No rows for this patient.</p>"
+        return f"<p class='pnen-muted'>{esc(_(NO_ROWS))}</p>"
+    lang, no_therapy, more = current(), _("no therapy (epidemiology)"), _("more")
     why = bool((rows["match"] == "excluded").any())
     widths = (15, 24, 29, 13, 19) if not why else (13, 20, 22, 11, 15, 19)
-    titles = ("Therapy", "Figure", "Population", "Design", "Source", "Why not")
+    titles = (_("Therapy"), _("Figure"), _("Population"), _("Design"), _("Source"), _("Why not"))
     head = "".join(
-        f"<th scope='col' style='width:{w}%'>{t}</th>" for t, w in zip(titles, widths, strict=False)
+        f"<th scope='col' style='width:{w}%'>{esc(t)}</th>"
+        for t, w in zip(titles, widths, strict=False)
     )
     body = []
     for row in rows.to_dict("records"):
@@ -182,39 +231,45 @@ def evidence_table(rows: pd.DataFrame, designs: dict[str, str]) -> str:
         refs = ", ".join(map(str, row["ref_nos"]))
         section = str(row["section"])
         where = f" §{section}" if section[:1].isdigit() else (f", {section}" if section else "")
-        source = f"{row['source']}{where}" + (f", refs {refs}" if refs else "")
+        source = f"{row['source']}{where}" + (_(", refs {refs}").format(refs=refs) if refs else "")
         details = "".join(
-            f"<dt>{label}</dt><dd>{_cell(column, row.get(column))}</dd>"
+            f"<dt>{esc(_(label))}</dt><dd>{_detail(row, column)}</dd>"
             for column, label in EVIDENCE_DETAILS
             if _cell(column, row.get(column))
         )
         cells = [
-            f"<b>{esc(row['therapy'])}</b>"
+            f"<b>{esc(term(row['therapy'], lang, 'therapy'))}</b>"
             if row["therapy"]
-            else "<span class='pnen-muted'>no therapy (epidemiology)</span>",
-            f"{esc(row['figure'])}<details><summary>more</summary><dl>{details}</dl></details>",
-            esc(row["population"]) + (f" <span class='pnen-tag'>{esc(tag)}</span>" if tag else ""),
+            else f"<span class='pnen-muted'>{esc(no_therapy)}</span>",
+            f"{esc(row['figure'])}<details><summary>{esc(more)}</summary>"
+            f"<dl>{details}</dl></details>",
+            esc(evidence_text(row, "population", lang))
+            + (f" <span class='pnen-tag'>{esc(content(tag, lang))}</span>" if tag else ""),
             esc(designs.get(row["study_design"], row["study_design"])),
             esc(source),
         ]
         if why:
-            cells.append(esc(row["why"]) if row["match"] == "excluded" else "")
+            cells.append(esc(content(row["why"], lang)) if row["match"] == "excluded" else "")
         body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    caption = _("{count} rows").format(count=len(rows))
     return (
         "<table class='pnen pnen-evidence'><caption class='pnen-muted'>"
-        f"{len(rows)} rows</caption><tr>{head}</tr>{''.join(body)}</table>"
+        f"{esc(caption)}</caption><tr>{head}</tr>{''.join(body)}</table>"
     )
 
 
 def references(cited: pd.DataFrame) -> str:
-    """The cited references with links to their DOIs."""
+    """The cited references with links to their DOIs (bibliographic data stays as published)."""
     rows = "".join(
-        f"<tr><td>{r.ref_no}</td><td>{esc(r.authors)}</td><td>{r.year}</td>"
-        f"<td>{esc(r.title)}</td><td>{esc(r.journal)}</td><td>{doi_link(r.doi)}</td></tr>"
+        f"<tr><td>{r.ref_no}</td><td>{english(r.authors)}</td><td>{r.year}</td>"
+        f"<td>{english(r.title)}</td><td>{english(r.journal)}</td><td>{doi_link(r.doi)}</td></tr>"
         for r in cited.itertuples()
     )
+    intro = _("{count} references cited by the evidence that fits this patient.").format(
+        count=len(cited)
+    )
+    heads = (_("No."), _("Authors"), _("Year"), _("Title"), _("Journal"), "DOI")
+    head = "".join(f"<th>{esc(h)}</th>" for h in heads)
     return (
-        f"<p class='pnen-muted'>{len(cited)} references cited by the evidence that fits "
-        "this patient.</p><table class='pnen'><tr><th>No.</th><th>Authors</th>"
-        f"<th>Year</th><th>Title</th><th>Journal</th><th>DOI</th></tr>{rows}</table>"
+        f"<p class='pnen-muted'>{esc(intro)}</p><table class='pnen'><tr>{head}</tr>{rows}</table>"
     )

@@ -19,11 +19,18 @@ from pnen_explorer.export import (
     references_bibtex,
     references_ris,
 )
+from pnen_explorer.i18n import _, current
 from pnen_explorer.plot_view import PlotView
 from pnen_explorer.review_check import review_vs_primary
 from pnen_explorer.session import SORT_KEYS, Session
+from pnen_explorer.translations import (
+    EVIDENCE_TEXT_COLUMNS,
+    content,
+    term,
+    with_chinese_columns,
+)
 from pnen_explorer.user_data import MAX_UPLOAD_BYTES
-from pnen_explorer.views import html
+from pnen_explorer.views import Dropdown, html
 from pnen_explorer.views.cards import TherapyCards
 from pnen_explorer.views.download import DownloadButton
 from pnen_explorer.views.upload import UploadButton
@@ -45,10 +52,14 @@ class TabView:
 
     @property
     def title(self) -> str:
-        return TABS[self.key]
+        return _(TABS[self.key])
 
     def render(self) -> None:
         raise NotImplementedError
+
+    def relabel(self) -> None:
+        """Say the tab's controls in the session's language (a view with controls overrides
+        it; what ``render`` draws follows on its own)."""
 
     @property
     def figure_options(self) -> dict:
@@ -79,15 +90,18 @@ class OutcomesTab(TabView):
 
     def __init__(self, session: Session):
         super().__init__(session)
-        self.outcome = widgets.Dropdown(
-            options=[(outcome_label(o), o) for o in CORE_OUTCOMES],
-            value=session.outcome,
-            description="Outcome",
-            layout=widgets.Layout(width="auto"),
+        self.outcome = Dropdown(
+            options=CORE_OUTCOMES, value=session.outcome, layout=widgets.Layout(width="auto")
         )
+        self.relabel()
         widgets.link((self.outcome, "value"), (session, "outcome"))
         self.plot, self.table = PlotView(), widgets.HTML()
         self.widget = widgets.VBox([self.outcome, self.plot, self.table])
+
+    def relabel(self) -> None:
+        lang = current()
+        self.outcome.description = _("Outcome")
+        self.outcome.options = [(term(outcome_label(o), lang, "outcome"), o) for o in CORE_OUTCOMES]
 
     def render(self) -> None:
         s = self.session
@@ -116,9 +130,8 @@ class ComparisonsTab(TabView):
         forest = plots.forest_plot(s.matched, "PFS", subtitle=subtitle, **self.figure_options)
         self.forest.show(forest.figure)
         checks = review_vs_primary(s.matched)
-        self.table.value = "<h4>Review figures checked against the primary publications</h4>" + (
-            html.table(checks.drop(columns=["primary_ids"]))
-        )
+        heading = html.esc(_("Review figures checked against the primary publications"))
+        self.table.value = f"<h4>{heading}</h4>" + html.table(checks.drop(columns=["primary_ids"]))
 
 
 class EvidenceTab(TabView):
@@ -127,53 +140,37 @@ class EvidenceTab(TabView):
 
     def __init__(self, session: Session):
         super().__init__(session)
-        self.therapy = widgets.Dropdown(
-            description="Therapy", options=[("all", "")], layout=widgets.Layout(width="360px")
-        )
-        self.sort_by = widgets.Dropdown(
-            description="Sort by",
-            options=[(label, key) for key, label in SORT_KEYS.items()],
-            layout=widgets.Layout(width="260px"),
-        )
-        self.show_excluded = widgets.Checkbox(
-            description="show rows that do not fit this patient, and why",
-            indent=False,
-            layout=widgets.Layout(width="380px"),
-        )
+        self.therapy = Dropdown(options=[("", "")], layout=widgets.Layout(width="360px"))
+        self.sort_by = Dropdown(options=list(SORT_KEYS), layout=widgets.Layout(width="260px"))
+        self.show_excluded = widgets.Checkbox(indent=False, layout=widgets.Layout(width="380px"))
         self._therapy_options()
-        self._therapy_link = widgets.link((self.therapy, "value"), (session, "therapy"))
         for control, name in (
+            (self.therapy, "therapy"),
             (self.sort_by, "sort_by"),
             (self.show_excluded, "show_excluded"),
         ):
             widgets.link((control, "value"), (session, name))
         self.upload = UploadButton(  # refuses a file over the limit in the page, unsent
-            max_bytes=MAX_UPLOAD_BYTES,
-            accept=".csv",
-            description="Add your evidence (.csv)",
-            layout=widgets.Layout(width="240px"),
+            max_bytes=MAX_UPLOAD_BYTES, accept=".csv", layout=widgets.Layout(width="240px")
         )
         self.upload.observe(self._on_upload, names="value")
-        self.upload_report = widgets.HTML(
-            f"<span class='pnen-help'>Your own CSV (up to {MAX_UPLOAD_BYTES // 2**20} MB, same "
-            "columns as the data contract) is checked and shown beside the curated rows; the "
-            "curated data is never changed.</span>"
-        )
+        self.upload_report = widgets.HTML()
         self.downloads = [
-            DownloadButton("Evidence table (CSV)", "pnen-evidence.csv", "text/csv", self._csv),
+            DownloadButton("", "pnen-evidence.csv", "text/csv", self._csv),
             DownloadButton(
-                "References (BibTeX)",
+                "",
                 "pnen-references.bib",
                 "application/x-bibtex",
                 lambda: references_bibtex(self._cited()),
             ),
             DownloadButton(
-                "References (RIS)",
+                "",
                 "pnen-references.ris",
                 "application/x-research-info-systems",
                 lambda: references_ris(self._cited()),
             ),
         ]
+        self.relabel()
         self.table = widgets.HTML()
         self.widget = widgets.VBox(
             [
@@ -185,29 +182,45 @@ class EvidenceTab(TabView):
             ]
         )
 
-    def _therapy_options(self) -> None:
-        """The guidance's therapies, each with the rows it would show now ('PRRT (23 rows)').
+    def relabel(self) -> None:
+        self.therapy.description = _("Therapy")
+        self.sort_by.description = _("Sort by")
+        self.sort_by.options = [(_(label), key) for key, label in SORT_KEYS.items()]
+        self.show_excluded.description = _("show rows that do not fit this patient, and why")
+        self.upload.description = _("Add your evidence (.csv)")
+        self.upload_report.value = "<span class='pnen-help'>{}</span>".format(
+            html.esc(
+                _(
+                    "Your own CSV (up to {megabytes} MB, same columns as the data contract) is "
+                    "checked and shown beside the curated rows; the curated data is never changed."
+                ).format(megabytes=MAX_UPLOAD_BYTES // 2**20)
+            )
+        )
+        labels = (_("Evidence table (CSV)"), _("References (BibTeX)"), _("References (RIS)"))
+        for button, label in zip(self.downloads, labels, strict=True):
+            button.label = label
+        self._therapy_options()
 
-        New options would select the first one, so the link to the session is undone while
-        they are set and the session's choice is put back.
-        """
+    def _therapy_options(self) -> None:
+        """The guidance's therapies, each with the rows it would show now ('PRRT (23 rows)')."""
         counts = self.session.therapy_counts()
-        options = [
-            (f"all therapies ({counts['']} rows)", ""),
-            *((f"{therapy_label(t)} ({counts[t]} rows)", t) for t in self.session.therapies),
+        self.therapy.options = [
+            (_("all therapies ({count} rows)").format(count=counts[""]), ""),
+            *(
+                (
+                    _("{therapy} ({count} rows)").format(
+                        therapy=content(therapy_label(t), current()), count=counts[t]
+                    ),
+                    t,
+                )
+                for t in self.session.therapies
+            ),
         ]
-        if tuple(self.therapy.options) == tuple(options):
-            return
-        link = getattr(self, "_therapy_link", None)
-        if link is not None:
-            link.unlink()
-        self.therapy.options = options
-        self.therapy.value = self.session.therapy
-        if link is not None:
-            self._therapy_link = widgets.link((self.therapy, "value"), (self.session, "therapy"))
 
     def _csv(self) -> str:
-        return evidence_csv(self.session.evidence_rows, extra=("match", "why", "origin"))
+        """The rows shown, with every provenance column and the Chinese texts beside them."""
+        extra = ("match", "why", "origin", *(f"{c}_zh" for c in EVIDENCE_TEXT_COLUMNS))
+        return evidence_csv(with_chinese_columns(self.session.evidence_rows), extra=extra)
 
     def _cited(self) -> pd.DataFrame:
         return cited_references(self.session.evidence_rows, self.session.references)
@@ -220,22 +233,29 @@ class EvidenceTab(TabView):
         faults = self.session.add_upload(bytes(upload["content"]), upload["name"])
         if faults:
             items = "".join(f"<li>{html.esc(f)}</li>" for f in faults)
+            said = _("{count} problem(s) in {name}; nothing was added:").format(
+                count=len(faults), name=upload["name"]
+            )
             self.upload_report.value = (
-                f"<div class='pnen-error' role='alert'>{len(faults)} problem(s) in "
-                f"{html.esc(upload['name'])}; nothing was added:<ul>{items}</ul></div>"
+                f"<div class='pnen-error' role='alert'>{html.esc(said)}<ul>{items}</ul></div>"
             )
             return
         added = int((self.session.evidence["origin"] == "user").sum())
-        self.upload_report.value = (
-            f"<div class='pnen-notice' role='status'>Added {added} row(s) from "
-            f"{html.esc(upload['name'])}, marked as yours (origin: user).</div>"
+        said = _("Added {count} row(s) from {name}, marked as yours (origin: user).").format(
+            count=added, name=upload["name"]
         )
+        self.upload_report.value = f"<div class='pnen-notice' role='status'>{html.esc(said)}</div>"
 
     def render(self) -> None:
         self._therapy_options()
         frame = self.session.evidence_rows
-        shown = frame.assign(figure=[figure_summary(row) for _, row in frame.iterrows()])
-        self.table.value = html.evidence_table(shown, plots.DESIGN_LABELS)
+        shown = frame.assign(figure=[figure_summary(row) for row in frame.to_dict("records")])
+        lang = current()
+        designs = {
+            code: label if lang == "en" else term(code, lang, "study_design")
+            for code, label in plots.DESIGN_LABELS.items()
+        }
+        self.table.value = html.evidence_table(shown, designs)
 
 
 class MapTab(TabView):
