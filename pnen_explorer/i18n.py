@@ -38,7 +38,8 @@ DOMAIN = "pnen_explorer"
 LOCALE_DIR = Path(__file__).parent / "locale"
 
 log = logging.getLogger(__name__)
-_language: ContextVar[str] = ContextVar("pnen_language", default=DEFAULT_LANGUAGE)
+_language: ContextVar[str | None] = ContextVar("pnen_language", default=None)
+_default = [DEFAULT_LANGUAGE]
 
 
 @cache
@@ -59,14 +60,25 @@ def catalogue(lang: str) -> gettext.NullTranslations:
 
 def current() -> str:
     """The language the interface speaks here and now (``'en'`` or ``'zh'``)."""
-    return _language.get()
+    return _language.get() or _default[0]
+
+
+def set_language(lang: str) -> None:
+    """Speak ``lang`` wherever no :func:`speaking` block says otherwise: a notebook's choice
+    for all its cells and widgets (``set_language("zh")`` at its top)."""
+    _check(lang)
+    _default[0] = lang
+
+
+def _check(lang: str) -> None:
+    if lang not in LANGUAGES:
+        raise ValueError(f"no interface language {lang!r}; expected one of {', '.join(LANGUAGES)}")
 
 
 @contextmanager
 def speaking(lang: str) -> Iterator[None]:
     """Speak ``lang`` inside the block (every :func:`_` in it translates to it)."""
-    if lang not in LANGUAGES:
-        raise ValueError(f"no interface language {lang!r}; expected one of {', '.join(LANGUAGES)}")
+    _check(lang)
     token = _language.set(lang)
     try:
         yield
@@ -76,12 +88,12 @@ def speaking(lang: str) -> Iterator[None]:
 
 def _(message: str) -> str:
     """``message`` in the current language (as written when it has no translation)."""
-    return catalogue(_language.get()).gettext(message)
+    return catalogue(current()).gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     """The singular or plural form of a message for ``n``, in the current language."""
-    return catalogue(_language.get()).ngettext(singular, plural, n)
+    return catalogue(current()).ngettext(singular, plural, n)
 
 
 def N_(message: str) -> str:

@@ -119,3 +119,14 @@ def test_an_unknown_language_is_refused_in_words():
     with pytest.raises(ValueError, match="no interface language 'fr'; expected one of en, zh"):
         with speaking("fr"):
             pass
+
+
+def test_a_notebook_sets_its_language_once():
+    try:
+        i18n.set_language("zh")
+        assert _("Outcome") == "结局"
+        with speaking("en"):
+            assert _("Outcome") == "Outcome"
+    finally:
+        i18n.set_language("en")
+    assert _("Outcome") == "Outcome"
