@@ -350,3 +350,47 @@ def test_texts_name_therapies_by_their_glossary_terms(table):
             if named.search(row.en) and not kept:
                 wrong.append((item.term_en, row.table, row.key[:50], row.column))
     assert wrong == []
+
+
+DECIDING_COLUMNS = [
+    "therapy",
+    "verdict",
+    "citations",
+    "section",
+    "ref_nos",
+    "fitting_ids",
+    "other_ids",
+    "deciding_citation",
+    "note_citations",
+]
+"""What decides a card and where it comes from: the same whatever language the page speaks."""
+
+
+def _cards_in(lang: str, profile) -> pd.DataFrame:
+    from pnen_explorer.i18n import speaking
+
+    with speaking(lang):
+        frame = pnen_explorer.applicable_therapies(profile, _evidence())
+        return cards.therapy_cards(frame, _evidence(), profile)[DECIDING_COLUMNS]
+
+
+def _same_cards(profile) -> None:
+    english, chinese = _cards_in("en", profile), _cards_in("zh", profile)
+    pd.testing.assert_frame_equal(english, chinese)
+
+
+@pytest.mark.parametrize("name", list(TEACHING_CASES))
+def test_teaching_cases_give_the_same_verdicts_and_references_in_both_languages(name):
+    _same_cards(teaching_case(name))
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=200,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(profiles)
+def test_random_profiles_give_the_same_verdicts_and_references_in_both_languages(profile):
+    _same_cards(profile)
