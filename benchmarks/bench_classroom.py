@@ -19,6 +19,8 @@ port, then:
 With --budget N the server gets `--max-kernels N` and only one phase runs: --pages pages at the
 same moment, each counted as a dashboard, a "server full" page or a stuck page (neither within
 --wait seconds); then, once all are closed, the kernels of those pages still alive.
+Any `--Class.trait=value` option is passed to the server as it is (as `pnen-explorer dashboard`
+does), e.g. `--BudgetKernelManager.page_connect_timeout=0` to see the idle culler alone.
 Only local traffic; every wait is bounded; the server it started (and any kernel of that
 server still alive) is stopped by pid at the end, also on error or Ctrl+C.
 """
@@ -53,6 +55,8 @@ from conftest import (  # noqa: E402
     stop,
     wait_for_http,
 )
+
+from pnen_explorer.cli import _is_server_option  # noqa: E402
 
 FULL_TEXT = "The server is full"
 ERROR_TEXT = re.compile(r"Traceback|Error|Exception|error when executing|Something went wrong")
@@ -350,7 +354,9 @@ def main() -> None:
         help="serve with --max-kernels BUDGET and count dashboards, 'server full' pages and "
         "stuck pages among --pages opened at once",
     )
-    args = parser.parse_args()
+    args, server_options = parser.parse_known_args()
+    if not all(_is_server_option(option) for option in server_options):
+        parser.error(f"unrecognized arguments: {' '.join(server_options)}")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # still stop the server
 
     began = time.monotonic()
@@ -360,6 +366,7 @@ def main() -> None:
     command = [sys.executable, "-m", "pnen_explorer.cli", "dashboard", "--port", str(port)]
     if args.budget:
         command += [f"--max-kernels={args.budget}", "--BudgetKernelManager.closed_page_grace=30"]
+    command += server_options
     with open(log, "w") as out:
         server = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
     seen: dict[str, int] = {}  # every kernel of this server we saw: id -> pid

@@ -8,11 +8,15 @@ configuration in ``notebooks/voila.json``. What it adds to Voila 0.5:
   taken gets a short page saying, in words, that the server is full and to try again shortly
   (HTTP 503 with ``Retry-After``), and no kernel is started for it. The pool is refilled only
   within the budget, and again when a kernel ends.
-* **Idle kernels end**: a kernel whose page was closed ends ``closed_page_grace`` seconds after
-  its last connection went (Voila's own unload request is refused by the server); one that no
-  page ever connected to is culled by Jupyter's idle culler (``cull_idle_timeout``); one whose
-  page stays open but unused ends after ``connected_idle_timeout`` seconds (30 minutes by
-  default; Jupyter's culler alone never ends a connected kernel).
+* **Idle kernels end, loading pages keep theirs**: a kernel whose page was closed ends
+  ``closed_page_grace`` seconds after its last connection went (a timer of its own; Voila's
+  unload request is refused by the server); a kernel given to a page that has not connected yet
+  is kept ``page_connect_timeout`` seconds (10 minutes by default: under load a browser may need
+  minutes to load the page before it connects, and Jupyter's idle culler would end its kernel
+  after ``cull_idle_timeout``), then left to that culler; one whose page stays open but unused
+  ends after ``connected_idle_timeout`` seconds (30 minutes by default; Jupyter's culler alone
+  never ends a connected kernel). Jupyter's culler (``cull_idle_timeout``, every
+  ``cull_interval`` seconds) is also what checks the last two, so it must stay on.
 * **Kernels that cannot start say so**: kernels talk over IPC sockets (``KernelManager.transport
   = "ipc"`` in ``voila.json``), so kernels started together cannot collide on TCP ports; and a
   page whose kernel fails or dies before the dashboard is drawn ends with a message in words
@@ -35,6 +39,7 @@ import html
 import ipaddress
 import re
 import sys
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -91,11 +96,18 @@ class BudgetKernelManager(AsyncMappingKernelManager):
         help="Seconds after a kernel's last page connection closed before the kernel is ended "
         "(a page that reconnects within this keeps it; 0: leave it to the idle culler).",
     )
+    page_connect_timeout = Int(
+        10 * 60,
+        config=True,
+        help="Seconds a kernel given to a page is kept while that page has not connected to it "
+        "yet (a browser short of CPU may take minutes); after that the idle culler may end it.",
+    )
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self._starting: set[str] = set()
         self._closing: dict[str, asyncio.TimerHandle] = {}
+        self._awaiting_page: dict[str, float] = {}  # kernel id -> when given to its page
         self._stopping = False
 
     # --- the budget -------------------------------------------------------------------------
@@ -125,7 +137,14 @@ class BudgetKernelManager(AsyncMappingKernelManager):
         page = _PAGE.get()
         if page is not None and not for_pool:
             page.kernel_id = kernel_id
+            self.given_to_page(kernel_id)
         return kernel_id
+
+    def given_to_page(self, kernel_id: str) -> None:
+        """Note that a page was sent with this kernel: it is kept until the page connects (or
+        ``page_connect_timeout`` passes)."""
+        if kernel_id in self._kernels or kernel_id in self._starting:
+            self._awaiting_page.setdefault(kernel_id, time.monotonic())
 
     def _leave_pool(self) -> None:
         """Take the refill task that is running this start out of Voila's pool and cancel it:
@@ -156,17 +175,23 @@ class BudgetKernelManager(AsyncMappingKernelManager):
         handle = self._closing.pop(kernel_id, None)
         if handle is not None:
             handle.cancel()
+        self._awaiting_page.pop(kernel_id, None)
         result = await ensure_async(super().shutdown_kernel(kernel_id, *args, **kwargs))
         self._refill_pool()
         return result
 
     def remove_kernel(self, kernel_id):
         self._closing.pop(kernel_id, None)
+        self._awaiting_page.pop(kernel_id, None)
         result = super().remove_kernel(kernel_id)
         self._refill_pool()
         return result
 
     # --- ending kernels nobody uses -----------------------------------------------------------
+
+    def notify_connect(self, kernel_id):
+        super().notify_connect(kernel_id)
+        self._awaiting_page.pop(kernel_id, None)
 
     def notify_disconnect(self, kernel_id):
         super().notify_disconnect(kernel_id)
@@ -175,7 +200,7 @@ class BudgetKernelManager(AsyncMappingKernelManager):
     def end_unless_connected(self, kernel_id: str) -> None:
         """End the kernel ``closed_page_grace`` seconds from now unless a page connects to it
         again (called when its last connection closed). A page that was sent but has not yet
-        connected is left to Jupyter's idle culler: under load a browser may take a minute."""
+        connected keeps its kernel for ``page_connect_timeout`` (see ``cull_kernel_if_idle``)."""
         if self.closed_page_grace > 0 and self._kernel_connections.get(kernel_id) == 0:
             loop = asyncio.get_event_loop()
             previous = self._closing.pop(kernel_id, None)
@@ -199,6 +224,16 @@ class BudgetKernelManager(AsyncMappingKernelManager):
             return None
         connected = self._kernel_connections.get(kernel_id, 0) > 0
         state = getattr(kernel, "execution_state", None)
+        given = self._awaiting_page.get(kernel_id)
+        if not connected and given is not None and state != "dead":
+            if time.monotonic() - given < self.page_connect_timeout:
+                return None  # its page is still loading: a browser short of CPU is slow
+            self._awaiting_page.pop(kernel_id, None)
+            self.log.warning(
+                "Kernel %s: its page has not connected within %d s",
+                kernel_id,
+                self.page_connect_timeout,
+            )
         if connected and state != "dead" and hasattr(kernel, "last_activity"):
             from jupyter_server._tz import utcnow
 
@@ -310,6 +345,9 @@ def _page_handler(base: type) -> type:
                         if page.kernel_id is None:
                             found = _KERNEL_IN_PAGE.search(item)
                             page.kernel_id = found.group(1) if found else None
+                            given = getattr(self.kernel_manager, "given_to_page", None)
+                            if page.kernel_id and given is not None:  # a preheated kernel
+                                given(page.kernel_id)
                         self.write(item)
                         self.flush()
                         started = True
