@@ -6,6 +6,9 @@ cannot say (a percent over 100, a range whose low end is above its high end, a r
 number that is not in the reference list) and turns every fault into a message that names
 the file, the row, the line, the column, the value and what was expected.
 
+Fault texts are written in the language spoken where the file is checked (English for the
+command line, the page's language for an upload); their structure is the same in both.
+
 Evidence columns (see ``datapackage.json`` for all of them):
 
 ===================  =====================================================================
@@ -38,6 +41,7 @@ from pathlib import Path
 import pandas as pd
 
 from pnen_explorer.errors import PnenError
+from pnen_explorer.i18n import N_, _, current, ngettext
 
 MAX_FAULTS = 50
 """Report at most this many faults of one file: enough to see a pattern, short enough to read."""
@@ -59,14 +63,20 @@ class Fault:
 
     def __str__(self) -> str:
         where = [self.file]
-        if self.row is not None:
-            where.append(f"row {self.row}" + (f" (line {self.line})" if self.line else ""))
+        if self.row is not None and self.line:
+            where.append(_("row {row} (line {line})").format(row=self.row, line=self.line))
+        elif self.row is not None:
+            where.append(_("row {row}").format(row=self.row))
         elif self.line is not None:
-            where.append(f"line {self.line}")
+            where.append(_("line {line}").format(line=self.line))
         if self.column:
-            where.append(f"column '{self.column}'")
-        got = "" if self.value is None else f"got {_shorten(self.value)!r}; "
-        return f"{', '.join(where)}: {got}expected {self.expected}"
+            where.append(_("column '{column}'").format(column=self.column))
+        place = ("，" if current() == "zh" else ", ").join(where)
+        if self.value is None:
+            return _("{where}: expected {expected}").format(where=place, expected=self.expected)
+        return _("{where}: got {value}; expected {expected}").format(
+            where=place, value=repr(_shorten(self.value)), expected=self.expected
+        )
 
 
 class EvidenceError(PnenError, ValueError):
@@ -74,10 +84,13 @@ class EvidenceError(PnenError, ValueError):
 
     def __init__(self, faults: list[Fault]):
         self.faults = faults
-        files = sorted({f.file for f in faults})
-        head = f"{len(faults)} fault{'s' if len(faults) != 1 else ''} in {', '.join(files)}"
-        if len(faults) >= MAX_FAULTS:
-            head += f" (showing the first {MAX_FAULTS})"
+        files = ", ".join(sorted({f.file for f in faults}))
+        count = len(faults)
+        head = ngettext("{count} fault in {files}", "{count} faults in {files}", count).format(
+            count=count, files=files
+        )
+        if count >= MAX_FAULTS:
+            head = _("{head} (showing the first {count})").format(head=head, count=MAX_FAULTS)
         super().__init__(head + ":\n" + "\n".join(f"- {f}" for f in faults))
 
 
@@ -120,11 +133,11 @@ MAX_CELL_CHARS = 128 * 1024
 """Longest cell accepted (128 KiB of text): far above any statement, far below a runaway quote."""
 
 _FILE_KINDS = (
-    (stat.S_ISDIR, "a folder"),
-    (stat.S_ISFIFO, "a named pipe"),
-    (stat.S_ISCHR, "a device"),
-    (stat.S_ISBLK, "a device"),
-    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, N_("a regular file (this is a folder)")),
+    (stat.S_ISFIFO, N_("a regular file (this is a named pipe)")),
+    (stat.S_ISCHR, N_("a regular file (this is a device)")),
+    (stat.S_ISBLK, N_("a regular file (this is a device)")),
+    (stat.S_ISSOCK, N_("a regular file (this is a socket)")),
 )
 
 
@@ -140,17 +153,16 @@ def _read_file(path: Path) -> tuple[bytes | None, Fault | None]:
     try:
         fd = os.open(path, flags)
     except FileNotFoundError:
-        return None, Fault(name, "an existing file")
+        return None, Fault(name, _("an existing file"))
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            return None, Fault(name, "a file (this name is a loop of symbolic links)")
-        reason = (exc.strerror or type(exc).__name__).lower()
-        return None, Fault(name, f"a readable file ({reason})")
+            return None, Fault(name, _("a file (this name is a loop of symbolic links)"))
+        return None, Fault(name, _unreadable(exc))
     try:
         info = os.fstat(fd)
         for test, kind in _FILE_KINDS:
             if test(info.st_mode):
-                return None, Fault(name, f"a regular file (this is {kind})")
+                return None, Fault(name, _(kind))
         if info.st_size > MAX_FILE_BYTES:
             return None, Fault(name, _too_large(info.st_size))
         chunks, size = [], 0
@@ -163,8 +175,7 @@ def _read_file(path: Path) -> tuple[bytes | None, Fault | None]:
         raw = b"".join(chunks)
         del chunks
     except OSError as exc:
-        reason = (exc.strerror or type(exc).__name__).lower()
-        return None, Fault(name, f"a readable file ({reason})")
+        return None, Fault(name, _unreadable(exc))
     finally:
         os.close(fd)
     if len(raw) > MAX_FILE_BYTES:  # it grew while being read
@@ -172,9 +183,16 @@ def _read_file(path: Path) -> tuple[bytes | None, Fault | None]:
     return raw, None
 
 
+def _unreadable(exc: OSError) -> str:
+    reason = (exc.strerror or type(exc).__name__).lower()  # the system's words, as it says them
+    return _("a readable file ({reason})").format(reason=reason)
+
+
 def _too_large(size: int) -> str:
     limit = MAX_FILE_BYTES // 2**20
-    return f"a file of at most {limit} MB (this one is {size / 2**20:.0f} MB or more)"
+    return _("a file of at most {limit} MB (this one is {size} MB or more)").format(
+        limit=limit, size=f"{size / 2**20:.0f}"
+    )
 
 
 def _read_records(path: Path) -> tuple[list[list[str]], list[int], list[Fault]]:
@@ -184,9 +202,9 @@ def _read_records(path: Path) -> tuple[list[list[str]], list[int], list[Fault]]:
     if fault:
         return [], [], [fault]
     if not raw.strip():
-        return [], [], [Fault(name, "a header row and data rows (the file is empty)")]
+        return [], [], [Fault(name, _("a header row and data rows (the file is empty)"))]
     if b"\x00" in raw[:65536]:
-        return [], [], [Fault(name, "CSV text (the file holds binary data)")]
+        return [], [], [Fault(name, _("CSV text (the file holds binary data)"))]
     # Decoded line by line (a line break is never inside a UTF-8 character), so the file is held
     # once as bytes and once as cells, never also as one long text.
     lines = raw.removeprefix(b"\xef\xbb\xbf").splitlines(keepends=True)
@@ -215,17 +233,20 @@ def _read_records(path: Path) -> tuple[list[list[str]], list[int], list[Fault]]:
             start = reader.line_num + 1
     except csv.Error as exc:
         if "end of data" in str(exc) or "EOF" in str(exc):
-            detail = "a closing quote for a cell opened in this row"
+            detail = _("a closing quote for a cell opened in this row")
         else:  # e.g. "',' expected after '\"'": text right after a closing quote
-            detail = 'quotes only around whole cells, and "" for a quote inside a cell'
-        detail += f" (the CSV reader says: {exc})"
+            detail = _('quotes only around whole cells, and "" for a quote inside a cell')
+        expected = _("well-formed CSV: {detail} (the CSV reader says: {reader})").format(
+            detail=detail, reader=exc
+        )
         if not decode_error:
-            return [], [], [Fault(name, f"well-formed CSV: {detail}", line=start)]
+            return [], [], [Fault(name, expected, line=start)]
     finally:
         csv.field_size_limit(previous)
         lines.clear()
     if decode_error:
-        return [], [], [Fault(name, "UTF-8 text (re-save the file as UTF-8)", line=decode_error[0])]
+        expected = _("UTF-8 text (re-save the file as UTF-8)")
+        return [], [], [Fault(name, expected, line=decode_error[0])]
     long_cells = _long_cells(name, records, starts)
     if long_cells:
         return [], [], long_cells
@@ -236,20 +257,16 @@ def _long_cells(name: str, records: list[list[str]], starts: list[int]) -> list[
     """A fault for each cell over ``MAX_CELL_CHARS`` (often a quote that never closed)."""
     faults = []
     header = records[0] if records else []
+    kib = MAX_CELL_CHARS // 1024
+    expected = _(
+        "cells of at most {size} KiB (a cell is longer than {size} KiB; a quote that never "
+        "closes makes one)"
+    ).format(size=kib)
     for index, record in enumerate(records):
         for position, cell in enumerate(record):
             if len(cell) > MAX_CELL_CHARS:
                 column = header[position] if index and position < len(header) else None
-                faults.append(
-                    Fault(
-                        name,
-                        f"cells of at most {MAX_CELL_CHARS // 1024} KiB (a cell is longer than "
-                        f"{MAX_CELL_CHARS // 1024} KiB; a quote that never closes makes one)",
-                        index or None,
-                        starts[index],
-                        column,
-                    )
-                )
+                faults.append(Fault(name, expected, index or None, starts[index], column))
                 if len(faults) >= MAX_FAULTS:
                     return faults
     return faults
@@ -260,65 +277,72 @@ def _header_faults(name: str, header: list[str], schema: dict) -> list[Fault]:
     required = [f["name"] for f in schema["fields"] if f.get("constraints", {}).get("required")]
     if len(header) == 1 and any(sep in header[0] for sep in ";\t|"):
         sep = next(s for s in ";\t|" if s in header[0])
-        return [
-            Fault(name, f"comma-separated values (this file looks separated by {sep!r})", line=1)
-        ]
+        expected = _("comma-separated values (this file looks separated by {separator})")
+        return [Fault(name, expected.format(separator=repr(sep)), line=1)]
     faults = [
-        Fault(name, "each column once in the header", line=1, column=col)
+        Fault(name, _("each column once in the header"), line=1, column=col)
         for col in sorted({c for c in header if header.count(c) > 1})
     ]
     faults += [
-        Fault(name, "this required column in the header", line=1, column=col)
+        Fault(name, _("this required column in the header"), line=1, column=col)
         for col in required
         if col not in header
     ]
-    faults += [
-        Fault(name, f"only columns of the data contract ({', '.join(known)})", line=1, column=col)
-        for col in header
-        if col not in known
-    ]
+    only = _("only columns of the data contract ({columns})").format(columns=", ".join(known))
+    faults += [Fault(name, only, line=1, column=col) for col in header if col not in known]
     return faults
 
 
 # --- schema validation (Frictionless) ----------------------------------------------------------
 
 _PATTERN_HELP = {
-    "evidence_id": "an id like lu2025-001 (source, dash, three digits)",
-    "ref_nos": "reference numbers separated by ';', e.g. 43;44",
-    "grades": "grades separated by ';' from G1, G2, G3, NEC",
-    "liver_types": "liver types separated by ';' from I, II, III",
-    "p_value": "a p-value as printed, e.g. 0.027 or <0.001",
-    "pmid": "a PubMed id (digits only)",
+    "evidence_id": N_("an id like lu2025-001 (source, dash, three digits)"),
+    "ref_nos": N_("reference numbers separated by ';', e.g. 43;44"),
+    "grades": N_("grades separated by ';' from G1, G2, G3, NEC"),
+    "liver_types": N_("liver types separated by ';' from I, II, III"),
+    "p_value": N_("a p-value as printed, e.g. 0.027 or <0.001"),
+    "pmid": N_("a PubMed id (digits only)"),
 }
+_TYPE_HELP = {"number": N_("a number"), "integer": N_("a whole number")}
 
 
 def _expected_for(error, field: dict | None) -> str:
-    """Translate one Frictionless error into what the cell should have held."""
+    """Translate one Frictionless error into what the cell should have held.
+
+    A note of the schema library itself (an error this function does not know) is shown as
+    the library wrote it, in English.
+    """
     kind = error.type
     if kind == "type-error":
-        return {"number": "a number", "integer": "a whole number"}.get(
-            field["type"] if field else "", f"a {field['type'] if field else 'value'}"
-        )
+        type_name = field["type"] if field else ""
+        if type_name in _TYPE_HELP:
+            return _(_TYPE_HELP[type_name])
+        return _("a {type}").format(type=type_name) if type_name else _("a value")
     if kind == "constraint-error":
         constraints = (field or {}).get("constraints", {})
         note = error.note
         if '"required"' in note:
-            return "a value (this column is required)"
+            return _("a value (this column is required)")
         if '"enum"' in note:
-            return "one of: " + ", ".join(constraints["enum"])
+            return _("one of: {values}").format(values=", ".join(constraints["enum"]))
         if '"pattern"' in note:
-            return _PATTERN_HELP.get(error.field_name, f"text matching {constraints['pattern']}")
+            if error.field_name in _PATTERN_HELP:
+                return _(_PATTERN_HELP[error.field_name])
+            return _("text matching {pattern}").format(pattern=constraints["pattern"])
         if '"minimum"' in note:
-            return f"a number ≥ {constraints['minimum']}"
+            return _("a number ≥ {minimum}").format(minimum=constraints["minimum"])
         if '"maximum"' in note:
-            return f"a number ≤ {constraints['maximum']}"
+            return _("a number ≤ {maximum}").format(maximum=constraints["maximum"])
         if '"unique"' in note:
-            return "a unique value"
+            return _("a unique value")
         return note
     if kind == "unique-error":
         first_seen = re.search(r"position (\d+)", error.note)
-        where = f"row {int(first_seen.group(1)) - 1} has it already" if first_seen else error.note
-        return f"a unique value ({where})"
+        if first_seen:
+            where = _("row {row} has it already").format(row=int(first_seen.group(1)) - 1)
+        else:
+            where = error.note
+        return _("a unique value ({where})").format(where=where)
     return error.note or kind
 
 
@@ -349,20 +373,21 @@ def _schema_faults(
                 if row in shape_reported:
                     continue
                 shape_reported.add(row)
-                faults.append(Fault(name, f"{width} cells, one per header column", row, line))
+                cells = _("{count} cells, one per header column").format(count=width)
+                faults.append(Fault(name, cells, row, line))
                 continue
             if error.type == "blank-row":
-                faults.append(Fault(name, "a row with values (this one is blank)", row, line))
+                faults.append(Fault(name, _("a row with values (this one is blank)"), row, line))
                 continue
             field_name = getattr(error, "field_name", None)
             record = records[row_number - 1] if row_number and row_number <= len(records) else []
             position = header.index(field_name) if field_name in header else None
             cell = record[position] if position is not None and position < len(record) else None
             expected = _expected_for(error, fields.get(field_name))
-            if not cell and expected.startswith("a value (this column is required"):
-                expected = "a value in this required column (the cell is empty)"
+            if not cell and expected == _("a value (this column is required)"):
+                expected = _("a value in this required column (the cell is empty)")
             elif not cell:  # missing or empty: say so rather than show nothing
-                expected += " (the cell is empty)"
+                expected = _("{expected} (the cell is empty)").format(expected=expected)
             faults.append(Fault(name, expected, row, line, field_name, cell or None))
     return faults
 
@@ -386,11 +411,16 @@ def _number_faults(
             if not cell or (index, field["name"]) in reported:
                 continue
             if not _FINITE_NUMBER.fullmatch(cell) or not math.isfinite(float(cell)):
-                kind = "a whole number" if field["type"] == "integer" else "a number"
+                if field["type"] == "integer":
+                    expected = _(
+                        "a whole number written in digits (NaN and infinity are not figures)"
+                    )
+                else:
+                    expected = _("a number written in digits (NaN and infinity are not figures)")
                 faults.append(
                     Fault(
                         name,
-                        f"{kind} written in digits (NaN and infinity are not figures)",
+                        expected,
                         index,
                         starts[index],
                         field["name"],
@@ -426,25 +456,28 @@ def _rule_faults(
             faults.append(Fault(name, exp, i + 1, starts[i + 1], column, frame.at[i, column]))
 
     unit = frame.get("unit", pd.Series("", index=frame.index))
+    percent = _("a percent between 0 and 100")
     for col in _NUMERIC_PERCENT:
-        add((unit == "percent") & (num(col) > 100), col, "a percent between 0 and 100")
+        add((unit == "percent") & (num(col) > 100), col, percent)
     low, high, value = num("value_low"), num("value_high"), num("value")
-    add(low > high, "value_low", lambda i: f"value_low ≤ value_high ({frame.at[i, 'value_high']})")
-    add((value < low) | (value > high), "value", "a value inside [value_low, value_high]")
+    ordered = _("value_low ≤ value_high ({high})")
+    add(low > high, "value_low", lambda i: ordered.format(high=frame.at[i, "value_high"]))
+    add((value < low) | (value > high), "value", _("a value inside [value_low, value_high]"))
     numbers = value.notna() | low.notna() | high.notna() | num("comparator_value").notna()
-    add(numbers & (unit == ""), "unit", "a unit for the figure (months, percent, ...)")
-    add(num("ki67_min") >= num("ki67_max"), "ki67_min", "ki67_min below ki67_max")
+    add(numbers & (unit == ""), "unit", _("a unit for the figure (months, percent, ...)"))
+    add(num("ki67_min") >= num("ki67_max"), "ki67_min", _("ki67_min below ki67_max"))
     hr, hr_low, hr_high = num("hr"), num("hr_ci_low"), num("hr_ci_high")
-    add((hr < hr_low) | (hr > hr_high), "hr", "a hazard ratio inside its confidence interval")
+    add((hr < hr_low) | (hr > hr_high), "hr", _("a hazard ratio inside its confidence interval"))
     if "source" in frame:
         primary = frame["source"] == "primary"
         blank = pd.Series("", index=frame.index)
         no_id = frame.get("doi", blank).eq("") & frame.get("pmid", blank).eq("")
-        add(primary & no_id, "doi", "a DOI or PMID on every primary-publication row")
+        add(primary & no_id, "doi", _("a DOI or PMID on every primary-publication row"))
     if "checks_evidence_id" in frame:
         ids = set(frame["evidence_id"])
         target = frame["checks_evidence_id"]
-        add((target != "") & ~target.isin(ids), "checks_evidence_id", "an evidence_id of this file")
+        own_id = _("an evidence_id of this file")
+        add((target != "") & ~target.isin(ids), "checks_evidence_id", own_id)
     if ref_numbers is not None and "ref_nos" in frame:
         for i, cell in frame["ref_nos"].items():
             missing = [n for n in cell.split(";") if n.isdigit() and int(n) not in ref_numbers]
@@ -452,7 +485,9 @@ def _rule_faults(
                 faults.append(
                     Fault(
                         name,
-                        f"reference numbers listed in references.csv (no {', '.join(missing)})",
+                        _("reference numbers listed in references.csv (no {numbers})").format(
+                            numbers=", ".join(missing)
+                        ),
                         i + 1,
                         starts[i + 1],
                         "ref_nos",
@@ -461,7 +496,7 @@ def _rule_faults(
                 )
     if therapy_names is not None and "therapy" in frame:
         unknown = (frame["therapy"] != "") & ~frame["therapy"].isin(therapy_names)
-        add(unknown, "therapy", "a therapy named in therapies.csv")
+        add(unknown, "therapy", _("a therapy named in therapies.csv"))
     return faults
 
 
@@ -508,23 +543,19 @@ def validate_table(
         return None, faults
     name = str(path)
     if not records:  # nothing but a byte-order mark, or nothing at all
-        return None, [Fault(name, "a header line and rows (the file holds no text)", line=1)]
+        return None, [Fault(name, _("a header line and rows (the file holds no text)"), line=1)]
     header, rows = records[0], records[1:]
     if not header:
-        return None, [
-            Fault(name, "the header on the first line (the file starts with an empty line)", line=1)
-        ]
+        expected = _("the header on the first line (the file starts with an empty line)")
+        return None, [Fault(name, expected, line=1)]
     faults = _header_faults(name, header, schema)
     if faults:
         return None, faults[:MAX_FAULTS]
     if not rows:
-        return None, [Fault(name, "at least one data row under the header", line=2)]
+        return None, [Fault(name, _("at least one data row under the header"), line=2)]
     if all(not any(cell.strip() for cell in row) for row in rows):
-        return None, [
-            Fault(
-                name, "data rows under the header (the header is followed by empty lines)", line=2
-            )
-        ]
+        expected = _("data rows under the header (the header is followed by empty lines)")
+        return None, [Fault(name, expected, line=2)]
     faults = _schema_faults(name, records, schema, starts)
     reported = {(f.row, f.column) for f in faults}
     faults += _number_faults(name, records, schema, starts, reported)

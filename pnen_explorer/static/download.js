@@ -1,5 +1,6 @@
 // A button that asks the kernel for a file when clicked and hands it to the browser, so a
-// download costs nothing until someone wants it.
+// download costs nothing until someone wants it. Its words come from the kernel in the page's
+// language ("label", and "preparing": a template with {label}).
 export default {
   render({ model, el }) {
     const button = document.createElement("button");
@@ -11,7 +12,8 @@ export default {
     label();
     button.addEventListener("click", () => {
       button.disabled = true;
-      button.textContent = `${model.get("label")} (preparing…)`;
+      const preparing = model.get("preparing") || "{label}";
+      button.textContent = preparing.split("{label}").join(model.get("label"));
       model.send({ kind: "build" });
     });
     const receive = (message) => {

@@ -1,6 +1,15 @@
 // A file picker that checks the file's size in the page: a file over the limit is refused here,
 // in words, and never sent; an accepted file goes to the kernel as one binary message.
+// Its sentences come from the kernel in the page's language (the synced "texts": templates
+// with {name}, {size}, {limit} and {error}); none is written here.
 const MB = 1024 * 1024;
+
+// The template with each {key} of values put in (one pass: a file name holding "{size}" stays).
+function fill(template, values) {
+  return (template || "").replace(/\{(\w+)\}/g, (whole, key) =>
+    Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : whole,
+  );
+}
 
 function megabytes(bytes) {
   return bytes < MB ? `${Math.max(1, Math.round(bytes / 1024))} KB` : `${(bytes / MB).toFixed(1)} MB`;
@@ -41,22 +50,20 @@ export default {
       input.value = ""; // the same file can be chosen again
       if (!file) return;
       const limit = model.get("max_bytes");
+      const texts = model.get("texts") || {};
+      const size = megabytes(file.size);
       if (file.size > limit) {
-        say(
-          `${file.name}: the file is ${megabytes(file.size)}; files of at most ` +
-            `${megabytes(limit)} are accepted. Nothing was sent and nothing was added.`,
-          true,
-        );
+        say(fill(texts.too_large, { name: file.name, size, limit: megabytes(limit) }), true);
         return;
       }
       button.disabled = true;
-      say(`Sending ${file.name} (${megabytes(file.size)})…`, false);
+      say(fill(texts.sending, { name: file.name, size }), false);
       try {
         const buffer = await file.arrayBuffer();
         model.send({ kind: "file", name: file.name, size: file.size }, undefined, [buffer]);
       } catch (error) {
         button.disabled = false;
-        say(`${file.name} could not be read by the browser: ${error}`, true);
+        say(fill((model.get("texts") || {}).unreadable, { name: file.name, error }), true);
       }
     });
     const receive = (message) => {

@@ -9,6 +9,12 @@ can be bypassed) and answers every message, so the page never waits.
 ``value`` mirrors ``FileUpload``: a tuple with one dict (``name``, ``size``, ``content``), set
 anew for every file (so the same file chosen twice is seen twice); observe it with
 ``observe(callback, names="value")``.
+
+Its words are the language's spoken where it is built: the page's own (the refusal of a file too
+large, "Sending …") travel as the synced ``texts`` (templates with ``{name}``, ``{size}``,
+``{limit}``, ``{error}`` that the page fills in), so no sentence is written in the JavaScript;
+the kernel's answers are written in the same language. :meth:`UploadButton.relabel` draws them
+again in the language spoken where it is called.
 """
 
 from __future__ import annotations
@@ -19,7 +25,12 @@ from pathlib import Path
 import anywidget
 import traitlets
 
+from pnen_explorer.i18n import N_, _, current, speaking
+
 log = logging.getLogger(__name__)
+
+DESCRIPTION = N_("Add your evidence (.csv)")
+"""The explorer's upload button (pass the English: the button shows it in the page's language)."""
 
 
 def _megabytes(size: int) -> str:
@@ -27,38 +38,75 @@ def _megabytes(size: int) -> str:
     return f"{size / 2**20:.1f} MB" if size >= 2**20 else f"{max(1, round(size / 1024))} KB"
 
 
+def page_texts() -> dict[str, str]:
+    """The page's own sentences in the current language, as templates ``upload.js`` fills in."""
+    return {
+        "too_large": _(
+            "{name}: the file is {size}; files of at most {limit} are accepted. Nothing was "
+            "sent and nothing was added."
+        ),
+        "sending": _("Sending {name} ({size})…"),
+        "unreadable": _("{name} could not be read by the browser: {error}"),
+    }
+
+
 class UploadButton(anywidget.AnyWidget):
-    """A button that opens the file picker; files over ``max_bytes`` are refused in the page."""
+    """A button that opens the file picker; files over ``max_bytes`` are refused in the page.
+
+    ``description`` is given in English and shown in the language spoken where the button is
+    built (or last relabelled).
+    """
 
     _esm = Path(__file__).resolve().parent.parent / "static" / "upload.js"
     description = traitlets.Unicode("Upload").tag(sync=True)
     accept = traitlets.Unicode("").tag(sync=True)
     max_bytes = traitlets.Int(2 * 2**20).tag(sync=True)
+    texts = traitlets.Dict().tag(sync=True)
     value = traitlets.Tuple()
 
     def __init__(self, *, max_bytes: int, accept: str = "", description: str = "", **kwargs):
-        super().__init__(max_bytes=max_bytes, accept=accept, description=description, **kwargs)
+        self.english = description
+        self.language = current()
+        super().__init__(
+            max_bytes=max_bytes,
+            accept=accept,
+            description=_(description) if description else "",
+            texts=page_texts(),
+            **kwargs,
+        )
         self.on_msg(self._on_message)
 
+    def relabel(self) -> None:
+        """Show the button, the page's sentences and the kernel's answers in the language
+        spoken here."""
+        self.language = current()
+        with self.hold_sync():
+            self.description = _(self.english) if self.english else ""
+            self.texts = page_texts()
+
     def _on_message(self, _widget: object, content: dict, buffers: list) -> None:
+        with speaking(self.language):
+            self._answer(content, buffers)
+
+    def _answer(self, content: dict, buffers: list) -> None:
         if not isinstance(content, dict) or content.get("kind") != "file":
             return
-        name = str(content.get("name") or "uploaded file")[:255]
+        name = str(content.get("name") or _("uploaded file"))[:255]
         data = bytes(buffers[0]) if buffers else b""
         if len(data) > self.max_bytes:
-            self.send(
-                {
-                    "kind": "refused",
-                    "text": f"{name}: the file is {_megabytes(len(data))}; files of at most "
-                    f"{_megabytes(self.max_bytes)} are accepted. Nothing was added.",
-                }
-            )
+            text = _(
+                "{name}: the file is {size}; files of at most {limit} are accepted. Nothing was "
+                "added."
+            ).format(name=name, size=_megabytes(len(data)), limit=_megabytes(self.max_bytes))
+            self.send({"kind": "refused", "text": text})
             return
         try:
             self.value = ()
             self.value = ({"name": name, "size": len(data), "content": memoryview(data)},)
         except Exception:  # the page must get an answer, or its button stays disabled
             log.exception("handling the upload of %s failed", name)
-            self.send({"kind": "refused", "text": f"{name} could not be read; nothing was added."})
+            text = _("{name} could not be read; nothing was added.").format(name=name)
+            self.send({"kind": "refused", "text": text})
             return
-        self.send({"kind": "received", "text": f"{name} received ({_megabytes(len(data))})."})
+        text = _("{name} received ({size}).").format(name=name, size=_megabytes(len(data)))
+        self.send({"kind": "received", "text": text})
