@@ -41,8 +41,10 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
+from pnen_explorer.i18n import N_, _, current
 from pnen_explorer.matching import APPLICABILITY_COLUMNS, match_evidence
 from pnen_explorer.profile import Profile
+from pnen_explorer.translations import content, evidence_line, term
 from pnen_explorer.vocabulary import TUMOUR_SITES
 from pnen_explorer.wording import figure_text
 
@@ -349,7 +351,10 @@ CARD_ORDER = ("recommended", "consider", "controversial", "investigational", "no
 
 
 def _figure(row: Mapping) -> str:
-    """A row as one line: the figure where it has one, then its statement."""
+    """A row as one line: the figure where it has one, then its statement (in the current
+    language)."""
+    if current() != "en":
+        return evidence_line(row, current())
     statement = _text(row, "statement")
     value_known = any(
         isinstance(row.get(c), (int, float)) and not pd.isna(row.get(c))
@@ -360,20 +365,45 @@ def _figure(row: Mapping) -> str:
     return f"{figure_text(row)}: {statement}"
 
 
+SECTION_WORDS = {
+    "abstract": N_("abstract"),
+    "intro": N_("introduction"),
+    "introduction": N_("introduction"),
+}
+"""Sections of a review named by a word rather than a number (shown in the page's language)."""
+_SECTION_WORD = re.compile(r"\b(" + "|".join(SECTION_WORDS) + r")\b")
+
+
+def citation_text(citation: str) -> str:
+    """A citation ('lu2025 abstract [3]', 'lu2025 3.2 [18, 20]') in the current language: only
+    a section named by a word is translated; sources, sections and references stay as they are.
+
+    >>> citation_text("lu2025 abstract [3]")
+    'lu2025 abstract [3]'
+    """
+    if current() == "en" or not citation:
+        return citation
+    return _SECTION_WORD.sub(lambda m: _(SECTION_WORDS[m.group(1)]), citation)
+
+
 def _citation(row: Mapping) -> str:
     source = _text(row, "source")
     section = _text(row, "section")
     if source == "primary":
         name = _text(row, "study_name")
-        return f"{name} (primary)".strip() if name else "primary publication"
+        if name:
+            return _("{study} (primary)").format(study=name).strip()
+        return _("primary publication")
     refs = _refs(row.get("ref_nos"))
     cited = f" [{', '.join(map(str, refs))}]" if refs else ""
-    return f"{source} {section}{cited}".strip()
+    return citation_text(f"{source} {section}{cited}".strip())
 
 
 @dataclass(frozen=True)
 class Item:
-    """One line of a card: an evidence id (or empty), the text, and where it stands."""
+    """One line of a card: an evidence id (or empty), the text, and where it stands (the text
+    and the citation in the language spoken when the card was made; ``site`` and ``why`` in
+    English, as the data and :mod:`pnen_explorer.matching` give them)."""
 
     evidence_id: str
     text: str
@@ -414,7 +444,7 @@ def therapy_cards(
     other patients, with ``why``), ``harms`` (the fitting rows about harms) and ``count`` (the
     number of fitting rows: what the Evidence tab shows for the therapy).
     """
-    _, why = fitting_mask(evidence, profile or Profile())
+    _fits, why = fitting_mask(evidence, profile or Profile())
     by_id = evidence.set_index(evidence["evidence_id"].astype(str), drop=False)
     why_by_id = pd.Series(why.to_numpy(), index=by_id.index)
     rows = []
@@ -471,3 +501,27 @@ def therapy_label(therapy: str) -> str:
     """
     head = _family_heads().get(therapy, therapy)
     return head if head.lower() == therapy.lower() else therapy
+
+
+def therapy_name(therapy: str) -> str:
+    """A guidance therapy's name in the current language: :func:`therapy_label` in English,
+    the glossary's term otherwise ('platinum-based chemotherapy': 以铂类药物为主的化疗).
+
+    >>> therapy_name("prrt")
+    'PRRT'
+    """
+    lang = current()
+    if lang == "en":
+        return therapy_label(therapy)
+    found = term(therapy, lang, "guidance_therapy")
+    return found if found != therapy else content(therapy_label(therapy), lang)
+
+
+def level_text(level: str) -> str:
+    """An evidence level (:data:`LEVELS`, :data:`NO_LEVEL`) in the current language."""
+    return term(level, current(), "evidence_level")
+
+
+def site_text(tag: str) -> str:
+    """A site tag ('midgut', 'GEP sites') in the current language."""
+    return term(tag, current(), "site_tag")

@@ -4,6 +4,13 @@ Everything here is computed from the guidance itself (:func:`applicable_therapie
 answer, a changed verdict and its reason are never written by hand, so they cannot drift from
 the rules. All functions are pure; the dashboard's views and the students notebook show them.
 
+The tables (:func:`what_changed`, :func:`compare_verdicts`, :func:`score_quiz`) hold the data as
+the guidance gives it (verdict codes, English reasons); the functions that return words
+(:func:`changed_line`, :func:`changes_text`, :func:`change_summary`, :func:`profile_lines`,
+:func:`profile_differences`, :func:`missed`, :func:`score_line`, the quiz cases' titles, stories,
+prompts and reasons) speak the language spoken where they are called
+(:func:`pnen_explorer.i18n.speaking`).
+
 >>> from pnen_explorer import Profile
 >>> before = Profile(ki67=30, differentiation="well", functional=False, liver_type="III",
 ...                  resectable=False, sstr_positive=True)
@@ -21,15 +28,40 @@ from functools import cache
 
 import pandas as pd
 
-from pnen_explorer.cards import therapy_label
+from pnen_explorer.cards import citation_text, therapy_name
 from pnen_explorer.cases import TEACHING_CASES, teaching_case
 from pnen_explorer.guidance import VERDICTS, applicable_therapies
-from pnen_explorer.profile import GRADES, KI67_G1_BELOW, KI67_G2_MAX, Profile
+from pnen_explorer.i18n import N_, _, current, ngettext, speaking
+from pnen_explorer.profile import GRADES, KI67_G1_BELOW, KI67_G2_MAX, Profile, choice_text
+from pnen_explorer.translations import content, term
 from pnen_explorer.vocabulary import FIELDS
 
 CHANGE_COLUMNS = ("therapy", "label", "old_verdict", "new_verdict", "deciding", "citation")
-"""Columns of :func:`what_changed`: the therapy, its name as people write it, both verdicts,
-and the reason that now decides (with its citation)."""
+"""Columns of :func:`what_changed`: the therapy, its name as people write it (in the current
+language), both verdicts, and the reason that now decides (with its citation), as the guidance
+gives them."""
+
+
+def _chinese() -> bool:
+    return current() != "en"
+
+
+def join_words(words: Sequence[str]) -> str:
+    """Names in a list: 'CAPTEM, PRRT' (Chinese: 'CAPTEM、PRRT')."""
+    return ("、" if _chinese() else ", ").join(words)
+
+
+def _clauses(parts: Sequence[str]) -> str:
+    """Clauses as one sentence: 'a; b.' (Chinese: 'a；b。')."""
+    if _chinese():
+        return "；".join(parts) + "。"
+    return "; ".join(parts) + "."
+
+
+def reason_text(reason: str) -> str:
+    """A rule's reason (or a premise) in the current language (``data/translations_zh.csv``)."""
+    return content(reason, current())
+
 
 _NO_EVIDENCE = pd.DataFrame({"evidence_id": pd.Series([], dtype=object)})
 """Verdicts and reasons depend on the profile alone: no evidence rows are needed for them."""
@@ -59,7 +91,7 @@ def what_changed(
     rows = [
         {
             "therapy": row["therapy"],
-            "label": therapy_label(row["therapy"]),
+            "label": therapy_name(row["therapy"]),
             "old_verdict": old_verdict.get(row["therapy"], ""),
             "new_verdict": str(row["verdict"]),
             "deciding": row["reasons"][0],
@@ -76,8 +108,10 @@ def changed_line(changes: pd.DataFrame) -> str:
     if changes.empty:
         return ""
     count = len(changes)
-    names = ", ".join(changes["label"])
-    return f"{count} verdict{'s' if count != 1 else ''} changed: {names}"
+    names = join_words([therapy_name(t) for t in changes["therapy"]])
+    return ngettext(
+        "{count} verdict changed: {names}", "{count} verdicts changed: {names}", count
+    ).format(count=count, names=names)
 
 
 def changes_text(changes: pd.DataFrame) -> str:
@@ -86,16 +120,26 @@ def changes_text(changes: pd.DataFrame) -> str:
     CAPTEM: recommended → not recommended. Now decided by: … (lu2025 3.1 [39])
     """
     if changes.empty:
-        return "No verdict changed."
+        return _("No verdict changed.")
     return "\n".join(
-        f"{r.label}: {verdict_words(r.old_verdict)} → {verdict_words(r.new_verdict)}. "
-        f"Now decided by: {r.deciding} ({r.citation})"
+        _("{therapy}: {old} → {new}. Now decided by: {reason} ({citation})").format(
+            therapy=therapy_name(r.therapy),
+            old=verdict_words(r.old_verdict),
+            new=verdict_words(r.new_verdict),
+            reason=reason_text(r.deciding),
+            citation=citation_text(r.citation),
+        )
         for r in changes.itertuples(index=False)
     )
 
 
 def verdict_words(verdict: str) -> str:
-    """'not recommended' for 'not_recommended'."""
+    """'not recommended' for 'not_recommended' (the glossary's word in Chinese: 不推荐); a
+    grade stays as it is, 'unknown' is said in the current language."""
+    if verdict == "unknown":
+        return _("unknown")
+    if _chinese() and verdict in VERDICTS:
+        return term(verdict, current(), "verdict")
     return verdict.replace("_", " ")
 
 
@@ -108,51 +152,70 @@ def field_value(profile: Profile, name: str) -> str:
     field = FIELDS[name]
     value = getattr(profile, name)
     if value is None or value == ():
-        return "unknown"
+        return _("unknown")
     if field.kind == "flag":
-        return "yes" if value else "no"
+        return choice_text("yes" if value else "no")
     if field.kind == "choice":
-        return dict(field.choices).get(value, str(value))
+        return choice_text(dict(field.choices).get(value, str(value)))
     if field.kind == "names":
-        return ", ".join(therapy_label(v) for v in value)
-    unit = f" {field.unit}" if field.unit else ""
-    return f"{value:g}{unit}"
+        return join_words([therapy_name(v) for v in value])
+    if not field.unit:
+        return f"{value:g}"
+    if _chinese() and name == "age":
+        return f"{value:g}岁"
+    if _chinese() and field.unit != "%":
+        word = term(field.unit, current(), "unit")
+        return f"{value:g}{word}" if not word.isascii() else f"{value:g} {word}"
+    return f"{value:g} {field.unit}"
+
+
+def field_label(name: str) -> str:
+    """A profile field's label in the current language (the glossary's field label)."""
+    return term(FIELDS[name].label, current(), "field_label")
 
 
 def profile_lines(profile: Profile) -> list[tuple[str, str]]:
     """The known fields of a profile as (label, value) pairs, in the form's order."""
     return [
-        (field.label, field_value(profile, name))
-        for name, field in FIELDS.items()
+        (field_label(name), field_value(profile, name))
+        for name in FIELDS
         if getattr(profile, name) not in (None, ())
     ]
 
 
-def profile_differences(a: Profile, b: Profile) -> pd.DataFrame:
-    """The fields in which two profiles differ: ``field`` (its label), ``a`` and ``b`` as text;
-    the WHO grade first when it differs."""
+def _differences(a: Profile, b: Profile, grade: bool = True) -> list[dict[str, str]]:
     rows = []
-    if a.grade != b.grade:
+    if grade and a.grade != b.grade:
+        unknown = _("unknown")
         rows.append(
-            {"field": "WHO 2022 grade", "a": a.grade or "unknown", "b": b.grade or "unknown"}
+            {"field": _("WHO 2022 grade"), "a": a.grade or unknown, "b": b.grade or unknown}
         )
-    for name, field in FIELDS.items():
+    for name in FIELDS:
         if getattr(a, name) != getattr(b, name):
             rows.append(
-                {"field": field.label, "a": field_value(a, name), "b": field_value(b, name)}
+                {"field": field_label(name), "a": field_value(a, name), "b": field_value(b, name)}
             )
-    return pd.DataFrame(rows, columns=["field", "a", "b"])
+    return rows
+
+
+def profile_differences(a: Profile, b: Profile) -> pd.DataFrame:
+    """The fields in which two profiles differ: ``field`` (its label), ``a`` and ``b`` as text
+    in the current language; the WHO grade first when it differs."""
+    return pd.DataFrame(_differences(a, b), columns=["field", "a", "b"])
 
 
 def change_summary(before: Profile, after: Profile, limit: int = 3) -> str:
     """What changed in the profile, in words: 'Ki-67 (%) 30 % → 60 %' (at most ``limit``
     fields, then how many more; the grade is not repeated)."""
-    rows = profile_differences(before, after)
-    rows = rows[rows["field"] != "WHO 2022 grade"]
-    parts = [f"{r.field} {r.a} → {r.b}" for r in rows.head(limit).itertuples(index=False)]
+    rows = _differences(before, after, grade=False)
+    parts = [
+        _("{field} {old} → {new}").format(field=r["field"], old=r["a"], new=r["b"])
+        for r in rows[:limit]
+    ]
     if len(rows) > limit:
-        parts.append(f"{len(rows) - limit} more field{'s' if len(rows) - limit != 1 else ''}")
-    return "; ".join(parts)
+        more = len(rows) - limit
+        parts.append(ngettext("{count} more field", "{count} more fields", more).format(count=more))
+    return ("；" if _chinese() else "; ").join(parts)
 
 
 def compare_verdicts(a: Profile | pd.DataFrame, b: Profile | pd.DataFrame) -> pd.DataFrame:
@@ -219,12 +282,14 @@ class QuizCase:
 
     @property
     def facts(self) -> list[tuple[str, str]]:
-        """The case's known fields as (label, value): what the student reads. Differentiation
-        is said in words that do not name the answer ('poorly differentiated', not 'NEC')."""
-        words = {"well": "well differentiated", "poor": "poorly differentiated"}
+        """The case's known fields as (label, value) in the current language: what the student
+        reads. Differentiation is said in words that do not name the answer ('poorly
+        differentiated', not 'NEC')."""
+        words = {"well": _("well differentiated"), "poor": _("poorly differentiated")}
+        differentiation = field_label("differentiation")
         return [
             (label, words.get(self.profile.differentiation, value))
-            if label == FIELDS["differentiation"].label
+            if label == differentiation
             else (label, value)
             for label, value in profile_lines(self.profile)
         ]
@@ -244,38 +309,48 @@ class Variation:
 VARIATIONS: tuple[Variation, ...] = (
     Variation(
         "ki67-across-55",
-        "Ki-67 across 55 %",
+        N_("Ki-67 across 55 %"),
         "G3 NET, Ki-67 30 % (3.1, 3.4)",
         {"ki67": 60.0},
-        "The same well-differentiated tumour as the Ki-67 30 % case, but a new biopsy reports "
-        "Ki-67 60 %.",
+        N_(
+            "The same well-differentiated tumour as the Ki-67 30 % case, but a new biopsy "
+            "reports Ki-67 60 %."
+        ),
     ),
     Variation(
         "liver-type-i-to-iii",
-        "Liver type I → III",
+        N_("Liver type I → III"),
         "G2 NET, type I, resectable (section 1.1)",
         {"liver_type": "III"},
-        "The same patient as the section 1.1 case, but imaging shows the metastases spread "
-        "through both lobes (type III).",
+        N_(
+            "The same patient as the section 1.1 case, but imaging shows the metastases spread "
+            "through both lobes (type III)."
+        ),
     ),
     Variation(
         "sstr-negative",
-        "SSTR negative",
+        N_("SSTR negative"),
         "G1 NET, diffuse type III, SSTR+ (3.5)",
         {"sstr_positive": False},
-        "The same patient as the section 3.5 case, but somatostatin-receptor imaging is negative.",
+        N_(
+            "The same patient as the section 3.5 case, but somatostatin-receptor imaging is "
+            "negative."
+        ),
     ),
     Variation(
         "functional-insulinoma",
-        "Functional insulinoma",
+        N_("Functional insulinoma"),
         "G2 NET, type I, resectable (section 1.1)",
         {"functional": True, "syndrome": "insulinoma"},
-        "The same patient as the section 1.1 case, but the tumour makes insulin: the patient "
-        "has attacks of low blood sugar (a functional insulinoma).",
+        N_(
+            "The same patient as the section 1.1 case, but the tumour makes insulin: the patient "
+            "has attacks of low blood sugar (a functional insulinoma)."
+        ),
     ),
 )
 """Variations that change one thing at a time (an insulinoma is a functional tumour, so that
-variation sets both words of the one fact)."""
+variation sets both words of the one fact). Titles and stories are English; :func:`quiz_cases`
+shows them in the language spoken."""
 
 
 def _slug(text: str) -> str:
@@ -289,32 +364,37 @@ def _section_of(case_name: str) -> str:
 
 
 def grade_reason(profile: Profile) -> str:
-    """Why the profile has its WHO 2022 grade, in words, with the cut-offs of
-    :mod:`pnen_explorer.profile` (lu2025 introduction, refs 4-5)."""
+    """Why the profile has its WHO 2022 grade, in words (the current language), with the
+    cut-offs of :mod:`pnen_explorer.profile` (lu2025 introduction, refs 4-5)."""
     if profile.differentiation == "poor":
-        return "Poorly differentiated: a neuroendocrine carcinoma (NEC), whatever the Ki-67."
-    ranges = (
-        f"G1 below {KI67_G1_BELOW:g} %, G2 from {KI67_G1_BELOW:g} to {KI67_G2_MAX:g} %, "
-        f"G3 above {KI67_G2_MAX:g} %"
+        return _("Poorly differentiated: a neuroendocrine carcinoma (NEC), whatever the Ki-67.")
+    ranges = _("G1 below {g1} %, G2 from {g1} to {g2} %, G3 above {g2} %").format(
+        g1=f"{KI67_G1_BELOW:g}", g2=f"{KI67_G2_MAX:g}"
     )
     if profile.ki67 is None:
-        return f"Graded by Ki-67 ({ranges}) and mitoses; the higher grade wins."
-    text = f"Ki-67 {profile.ki67:g} % ({ranges}) gives {profile.grade}"
+        return _("Graded by Ki-67 ({ranges}) and mitoses; the higher grade wins.").format(
+            ranges=ranges
+        )
+    parts = [
+        _("Ki-67 {ki67} % ({ranges}) gives {grade}").format(
+            ki67=f"{profile.ki67:g}", ranges=ranges, grade=profile.grade
+        )
+    ]
     if profile.mitoses_per_10hpf is not None:
-        text += "; with mitoses, the higher of the two grades wins"
+        parts.append(_("with mitoses, the higher of the two grades wins"))
     if profile.grade == "G3":
-        text += "; well differentiated, so a G3 NET, not a carcinoma"
-    return text + "."
+        parts.append(_("well differentiated, so a G3 NET, not a carcinoma"))
+    return _clauses(parts)
 
 
 def _grade_question(profile: Profile) -> Question:
     return Question(
         key="grade",
-        prompt="WHO 2022 grade",
+        prompt=_("WHO 2022 grade"),
         choices=GRADE_CHOICES,
         answer=profile.grade or "unknown",
         reason=grade_reason(profile),
-        citation="lu2025 introduction [4, 5]",
+        citation=citation_text("lu2025 introduction [4, 5]"),
         ref_nos=(4, 5),
     )
 
@@ -340,11 +420,11 @@ def _questions(profile: Profile, ask: Sequence[str]) -> tuple[Question, ...]:
         *(
             Question(
                 key=t,
-                prompt=therapy_label(t),
+                prompt=therapy_name(t),
                 choices=VERDICT_CHOICES,
                 answer=str(guidance.at[t, "verdict"]),
-                reason=guidance.at[t, "reasons"][0],
-                citation=guidance.at[t, "citations"][0],
+                reason=reason_text(guidance.at[t, "reasons"][0]),
+                citation=citation_text(guidance.at[t, "citations"][0]),
                 ref_nos=tuple(guidance.at[t, "ref_nos"]),
             )
             for t in therapies
@@ -352,22 +432,49 @@ def _questions(profile: Profile, ask: Sequence[str]) -> tuple[Question, ...]:
     )
 
 
-@cache
+def _section_words(where: str) -> str:
+    """'section 3.1, 3.4' in the current language ('3.1、3.4节')."""
+    numbers = where.removeprefix("section").strip()
+    if _chinese():
+        return _("section {numbers}").format(numbers=numbers.replace(", ", "、"))
+    return _("section {numbers}").format(numbers=numbers)
+
+
 def quiz_cases() -> tuple[QuizCase, ...]:
-    """Every quiz case: the teaching cases, then the one-field :data:`VARIATIONS`.
+    """Every quiz case: the teaching cases, then the one-field :data:`VARIATIONS`, their
+    titles, stories, prompts and reasons in the current language.
 
     Titles never name the grade or a verdict. A variation asks first about the therapies whose
     verdict the change moved (:func:`what_changed`).
     """
+    return _quiz_cases(current())
+
+
+@cache
+def _quiz_cases(lang: str) -> tuple[QuizCase, ...]:
+    with speaking(lang):
+        return _make_quiz_cases()
+
+
+def _make_quiz_cases() -> tuple[QuizCase, ...]:
     cases = []
     for number, name in enumerate(TEACHING_CASES, start=1):
         profile = teaching_case(name)
         where = _section_of(name)
+        if where:
+            section = _section_words(where)
+            title = _("Patient {number} ({section} of the review)").format(
+                number=number, section=section
+            )
+            story = _("A patient as the review's {section} describes one.").format(section=section)
+        else:
+            title = _("Patient {number}").format(number=number)
+            story = _("A patient as the review's text describes one.")
         cases.append(
             QuizCase(
                 key=_slug(name),
-                title=f"Patient {number}" + (f" ({where} of the review)" if where else ""),
-                story="A patient as the review's " + (where or "text") + " describes one.",
+                title=title,
+                story=story,
                 profile=profile,
                 questions=_questions(profile, ()),
             )
@@ -379,8 +486,8 @@ def quiz_cases() -> tuple[QuizCase, ...]:
         cases.append(
             QuizCase(
                 key=variation.key,
-                title=f"One change: {variation.title}",
-                story=variation.story,
+                title=_("One change: {title}").format(title=_(variation.title)),
+                story=_(variation.story),
                 profile=profile,
                 questions=_questions(profile, moved),
                 base=_slug(variation.case),
@@ -430,17 +537,27 @@ def score_quiz(case: QuizCase, answers: Mapping[str, str]) -> pd.DataFrame:
 
 def score_line(scored: pd.DataFrame) -> str:
     """'3 of 5 right' for a :func:`score_quiz` table."""
-    return f"{int(scored['correct'].sum())} of {len(scored)} right"
+    return _("{right} of {total} right").format(
+        right=int(scored["correct"].sum()), total=len(scored)
+    )
 
 
 def missed(scored: pd.DataFrame) -> list[str]:
     """What the student missed, in words: one sentence per wrong or unanswered question."""
     out = []
     for row in scored[~scored["correct"]].to_dict("records"):
-        yours = f"you said {verdict_words(row['yours'])}" if row["yours"] else "no answer given"
+        if row["yours"]:
+            yours = _("you said {answer}").format(answer=verdict_words(row["yours"]))
+        else:
+            yours = _("no answer given")
         out.append(
-            f"{row['question']}: the answer is {verdict_words(row['answer'])} ({yours}). "
-            f"{row['reason']} ({row['citation']})"
+            _("{question}: the answer is {answer} ({yours}). {reason} ({citation})").format(
+                question=row["question"],
+                answer=verdict_words(row["answer"]),
+                yours=yours,
+                reason=row["reason"],
+                citation=row["citation"],
+            )
         )
     return out
 
@@ -482,6 +599,8 @@ def reference_text(ref_nos: Sequence[int], references: pd.DataFrame | None = Non
             parts.append(f"[{number}]")
             continue
         names = str(by_no.at[number, "authors"]).split(",")
-        first = names[0].strip() + (" et al." if len(names) > 1 else "")
+        first = names[0].strip()
+        if len(names) > 1:
+            first = _("{author} et al.").format(author=first)
         parts.append(f"[{number}] {first} {by_no.at[number, 'year']}")
     return "; ".join(parts)
