@@ -24,6 +24,12 @@ How the figures read at a glance:
 - text sizes follow ``layout.font.size`` (``figure.update_layout(font_size=20)`` enlarges every
   text); ``presenter=True`` also makes room for the larger text (rows, margins, wrapping).
 
+Every text a figure or its table shows is written in the context's language
+(:func:`pnen_explorer.i18n.current`): the interface's words through gettext, the glossary's terms
+(therapies, outcomes, designs, site tags) and the evidence texts through
+:mod:`pnen_explorer.translations`. A table's column keys stay English (code reads them);
+:func:`readable` gives its headings in words.
+
 Nothing is loaded at import time: plotly is imported by the builders, and the reference list is
 read once, on first use.
 """
@@ -34,6 +40,7 @@ import html
 import math
 import re
 import textwrap
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -42,18 +49,20 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 import pandas as pd
 
-from pnen_explorer import data
+from pnen_explorer import data, translations
 from pnen_explorer.grouping import ids_by_key
-from pnen_explorer.vocabulary import CORE_OUTCOMES, OUTCOMES, TUMOUR_SITES, site_tag
-from pnen_explorer.wording import DIRECTION_WORDS
+from pnen_explorer.i18n import N_, _, current, ngettext
+from pnen_explorer.review_check import AGREEMENT_WORDS, section_words
+from pnen_explorer.vocabulary import CORE_OUTCOMES, FIELDS, OUTCOMES, TUMOUR_SITES, site_tag
+from pnen_explorer.wording import DIRECTION_WORDS, direction_words, joined, outcome_name
 from pnen_explorer.wording import figure_summary as _figure_summary
-from pnen_explorer.wording import figure_text as _figure_text
+from pnen_explorer.wording import figure_words as _figure_text
 from pnen_explorer.wording import first_author as _first_author
 from pnen_explorer.wording import is_range as _is_range
 from pnen_explorer.wording import missing as _missing
 from pnen_explorer.wording import num as _num
 from pnen_explorer.wording import p_text as _p_text
-from pnen_explorer.wording import with_unit as _with_unit
+from pnen_explorer.wording import unit_text as _with_unit
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -64,10 +73,12 @@ __all__ = [
     "OKABE_ITO",
     "PRESENTER_FONT",
     "Chart",
+    "design_label",
     "evidence_map",
     "forest_plot",
     "outcome_ranges",
     "outcome_units",
+    "readable",
     "two_arm_comparison",
 ]
 
@@ -102,6 +113,20 @@ MUTED_TEXT = "#595959"
 FONT = 16
 PRESENTER_FONT = 20
 """The base text size of a figure, and of one built with ``presenter=True``."""
+FONT_FAMILY = '"Open Sans", verdana, arial, sans-serif'
+"""The figures' typeface: plotly's own default."""
+CJK_FONTS = '"Noto Sans CJK SC", "Noto Sans SC", "Microsoft YaHei", "PingFang SC"'
+"""Typefaces with Simplified Chinese, put before :data:`FONT_FAMILY` on a Chinese page (Linux,
+Windows, macOS; Debian's ``fonts-noto-cjk`` for screenshots and browser tests)."""
+
+
+def font_family(lang: str | None = None) -> str | None:
+    """The font stack of a figure in ``lang`` (the context's language by default); None in
+    English, where plotly's default is the figures' typeface."""
+    if (lang or current()) == "en":
+        return None
+    return f"{CJK_FONTS}, {FONT_FAMILY}"
+
 
 DESIGN_ORDER = (
     "rct_phase3",
@@ -139,6 +164,21 @@ DESIGN_SHORT = {
     "preclinical": "Preclin.",
     "unknown": "Unknown",
 }
+
+
+def design_label(code: str) -> str:
+    """A study design in words ('Phase 3 RCT'), in the context's language (the glossary's)."""
+    lang = current()
+    if lang == "en":
+        return DESIGN_LABELS.get(code, code)
+    return translations.term(code, lang, "study_design")
+
+
+def design_labels() -> dict[str, str]:
+    """Every study design code -> its words in the context's language (for tables)."""
+    return {code: design_label(code) for code in DESIGN_LABELS}
+
+
 DESIGN_SYMBOLS = {
     "rct_phase3": "star",
     "rct": "diamond",
@@ -153,15 +193,15 @@ DESIGN_SYMBOLS = {
 }
 
 MAP_TIERS = (
-    ("No rows", (), "#FFFFFF"),
+    (N_("No rows"), (), "#FFFFFF"),
     (
-        "Guideline, review, case, lab, unknown",
+        N_("Guideline, review, case, lab, unknown"),
         ("guideline", "review", "case_report", "preclinical", "unknown"),
         "#C6DBEF",
     ),
-    ("Retrospective", ("retrospective",), "#6BAED6"),
-    ("Meta-analysis or prospective", ("meta_analysis", "prospective"), "#2171B5"),
-    ("Randomised trial", ("rct_phase3", "rct"), "#08306B"),
+    (N_("Retrospective"), ("retrospective",), "#6BAED6"),
+    (N_("Meta-analysis or prospective"), ("meta_analysis", "prospective"), "#2171B5"),
+    (N_("Randomised trial"), ("rct_phase3", "rct"), "#08306B"),
 )
 """Evidence-map colours by strongest design: one blue, light to dark, readable in greyscale."""
 MAP_TEXT = ("#000000", "#000000", "#000000", "#FFFFFF", "#FFFFFF")
@@ -170,25 +210,39 @@ _CELL_EDGE = dict(color="#7F7F7F", width=1)
 
 CLASS_ORDER = ("surgery", "local", "systemic", "multimodal", "none")
 CLASS_LABELS = {
-    "surgery": "Surgery",
-    "local": "Local therapy",
-    "systemic": "Systemic therapy",
-    "multimodal": "Multimodal",
-    "none": "No therapy (epidemiology)",
+    "surgery": N_("Surgery"),
+    "local": N_("Local therapy"),
+    "systemic": N_("Systemic therapy"),
+    "multimodal": N_("Multimodal"),
+    "none": N_("No therapy (epidemiology)"),
 }
 OUTCOME_LABELS = {code: o.label for code, o in OUTCOMES.items()}
 OUTCOME_SHORT = {code: o.short for code, o in OUTCOMES.items()}
+"""The outcomes in English (codes and order); a figure shows :func:`outcome_name`'s words."""
 
-UNIT_TITLES = {"percent": "percent (%)"}
+UNIT_TITLES = {"percent": N_("percent (%)")}
 LOG_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100)
-NO_EVIDENCE = "No evidence for this outcome in this profile"
+NO_EVIDENCE = N_("No evidence for this outcome in this profile")
 
 COMPARATOR_KINDS = {
-    "arm": "Comparator arm",
-    "subgroup": "Other subgroup, same therapy (not a control arm)",
-    "indirect": "Other therapy, separate studies (not a control arm)",
+    "arm": N_("Comparator arm"),
+    "subgroup": N_("Other subgroup, same therapy (not a control arm)"),
+    "indirect": N_("Other therapy, separate studies (not a control arm)"),
 }
 """What the other figure of a comparison is, as the legend names it."""
+COMPARATOR_SHORT = {
+    "arm": N_("comparator arm"),
+    "subgroup": N_("other subgroup, same therapy"),
+    "indirect": N_("other therapy, separate studies"),
+}
+"""The same, in a table's therapy cell."""
+ASSESSMENT_WORDS = {
+    "investigator-assessed": N_("investigator-assessed"),
+    "central review": N_("central review"),
+    "blinded central review": N_("blinded central review"),
+    "independent radiology review": N_("independent radiology review"),
+}
+"""How a trial's figure was assessed, in words (others are shown as the source writes them)."""
 SUBGROUP_WORDS = re.compile(r"subgroup|same regimen|sensitive disease|\bki-67\b", re.I)
 """A comparator that names patients, not a treatment: a contrast between subgroups."""
 INDIRECT_WORDS = re.compile(r"separate stud", re.I)
@@ -307,7 +361,7 @@ def outcome_units(
 ) -> list[str]:
     """The units an outcome's figures are given in, the most frequent first: one figure each."""
     _check_outcome(outcome)
-    rows, _ = _visible(_rows(evidence, None, outcome=outcome, cite=False), show_excluded)
+    rows, _hidden = _visible(_rows(evidence, None, outcome=outcome, cite=False), show_excluded)
     return _frequent_units(rows)
 
 
@@ -335,12 +389,24 @@ def outcome_ranges(
     rows, hidden = _visible(_rows(evidence, references, outcome=outcome), show_excluded)
     drawn = [r for r in rows if r["_figures"] and (unit is None or r["unit"] == unit)]
     units = _frequent_units(drawn)
-    title = f"{OUTCOME_LABELS[outcome]} by therapy" + (f", in {unit}" if unit else "")
+    title = (
+        _("{outcome} by therapy, in {unit}").format(
+            outcome=outcome_name(outcome), unit=_unit_title(unit)
+        )
+        if unit
+        else _("{outcome} by therapy").format(outcome=outcome_name(outcome))
+    )
     notes = _scope_notes(hidden, pancreatic_only)
     if unit is not None:
         others = [r for r in rows if r["_figures"] and r["unit"] != unit]
         if others:
-            notes.append(f"Also given in another unit: {_figures(len(others))}, not drawn here.")
+            notes.append(
+                ngettext(
+                    "Also given in another unit: {count} figure, not drawn here.",
+                    "Also given in another unit: {count} figures, not drawn here.",
+                    len(others),
+                ).format(count=len(others))
+            )
     words = [r for r in rows if not r["_figures"]]
     shown = drawn + words
     table = _row_table(shown)
@@ -353,7 +419,7 @@ def outcome_ranges(
             u,
             i + 1,
             comparator_offset=0.3,
-            heading=f"Given in {UNIT_TITLES.get(u, u)}" if len(units) > 1 else "",
+            heading=_("Given in {unit}").format(unit=_unit_title(u)) if len(units) > 1 else "",
         )
         for i, u in enumerate(units)
     ]
@@ -383,9 +449,9 @@ def two_arm_comparison(
     rows = _rows(evidence, references, outcome=outcome, comparator_only=True)
     rows, hidden = _visible(rows, show_excluded)
     title = (
-        f"{OUTCOME_LABELS[outcome]}: therapy versus comparator"
+        _("{outcome}: therapy versus comparator").format(outcome=outcome_name(outcome))
         if outcome
-        else "Therapy versus comparator, one outcome per axis"
+        else _("Therapy versus comparator, one outcome per axis")
     )
     notes = _scope_notes(hidden, pancreatic_only)
     table = _row_table(rows)
@@ -399,7 +465,9 @@ def two_arm_comparison(
     for name in order:
         for unit in _frequent_units([r for r in drawn if r["outcome"] == name]):
             part = [r for r in drawn if r["outcome"] == name and r["unit"] == unit]
-            heading = f"{OUTCOME_LABELS[name]}, in {UNIT_TITLES.get(unit, unit)}"
+            heading = _("{outcome}, in {unit}").format(
+                outcome=outcome_name(name), unit=_unit_title(unit)
+            )
             panel = _panel(st, part, unit, len(panels) + 1, 0.0, heading=heading, side=True)
             panel.x_title = ""  # the heading names the unit
             panels.append(panel)
@@ -429,12 +497,12 @@ def forest_plot(
     evidence = _scope(evidence, pancreatic_only)
     rows = [r for r in _rows(evidence, references, outcome=outcome) if not _missing(r["hr"])]
     rows, hidden = _visible(rows, show_excluded)
-    title = f"{OUTCOME_LABELS[outcome]}: hazard ratios by therapy"
+    title = _("{outcome}: hazard ratios by therapy").format(outcome=outcome_name(outcome))
     notes = _scope_notes(hidden, pancreatic_only)
     if not rows:
         return Chart(_empty_figure(st, title, subtitle, notes, hidden), _row_table(rows))
     panel = _forest_panel(st, rows)
-    legend = _legend(panel.rows, [("Hazard ratio, 95% CI", THERAPY_COLOUR, "circle")])
+    legend = _legend(panel.rows, [(_("Hazard ratio, 95% CI"), THERAPY_COLOUR, "circle")])
     chart_rows = panel.rows
     figure = _compose(st, [panel], title, subtitle, notes, chart_rows, legend, [], True)
     return Chart(figure, _row_table(chart_rows))
@@ -461,17 +529,23 @@ def evidence_map(
     evidence = _scope(evidence, pancreatic_only)
     excluded = _excluded_mask(evidence)
     cells_table = _map_table(evidence, excluded, show_excluded)
-    title = "Evidence map: therapies × outcomes"
+    title = _("Evidence map: therapies × outcomes")
     left_out = 0 if show_excluded else int(excluded.sum())
     notes = _scope_notes(0, pancreatic_only)
     if left_out:
-        notes.append(f"{_figures(left_out, 'row')} about other patients than this one not counted.")
+        notes.append(
+            ngettext(
+                "{count} row about other patients than this one not counted.",
+                "{count} rows about other patients than this one not counted.",
+                left_out,
+            ).format(count=left_out)
+        )
     if cells_table.empty:
         return Chart(_empty_figure(st, title, subtitle, notes, 0), _map_readable(cells_table))
     cells = cells_table.to_dict("records")
     outcomes = list(dict.fromkeys(cells_table["outcome"]))
     grid = [cells[i : i + len(outcomes)] for i in range(0, len(cells), len(outcomes))]
-    tier = {design: i for i, (_, designs, _) in enumerate(MAP_TIERS) for design in designs}
+    tier = {design: i for i, (_label, designs, _c) in enumerate(MAP_TIERS) for design in designs}
     steps = len(MAP_TIERS)
     labels = [_map_label(st, line) for line in grid]
     z = [[tier.get(c["strongest_design"], 0) for c in line] for line in grid]
@@ -486,7 +560,7 @@ def evidence_map(
         hoverinfo="text",
         colorscale=[
             [edge, colour]
-            for i, (_, _, colour) in enumerate(MAP_TIERS)
+            for i, (_label, _designs, colour) in enumerate(MAP_TIERS)
             for edge in (i / steps, (i + 1) / steps)
         ],
         zmin=-0.5,
@@ -500,24 +574,25 @@ def evidence_map(
         type="scatter",
         mode="text",
         name="cell counts",
-        x=[j for _ in grid for j in columns],
-        y=[i for i in lines for _ in columns],
+        x=[j for _line in grid for j in columns],
+        y=[i for i in lines for _column in columns],
         text=[_cell_text(c) for line in grid for c in line],
         textfont=dict(color=[MAP_TEXT[v] for line in z for v in line]),
         hoverinfo="skip",
         showlegend=False,
     )
     legend = [
-        _legend_marker(label, symbol="square", size=st.px(18), color=colour, line=_CELL_EDGE)
-        for label, _, colour in reversed(MAP_TIERS)
+        _legend_marker(_(label), symbol="square", size=st.px(18), color=colour, line=_CELL_EDGE)
+        for label, _designs, colour in reversed(MAP_TIERS)
     ]
     sources = evidence["source"] if show_excluded else evidence["source"][~excluded]
     row_px = st.px(40) if max(label.count("<br>") for label in labels) == 0 else st.px(52)
     plot_px = len(grid) * row_px
-    ticks = [_esc(OUTCOME_SHORT[o]) for o in outcomes]  # upright: the columns are narrow
-    top_axis = st.text_px(max(len(OUTCOME_SHORT[o]) for o in outcomes)) + st.px(12)
+    shorts = [outcome_name(o, short=True) for o in outcomes]
+    ticks = [_esc(short) for short in shorts]  # upright: the columns are narrow
+    top_axis = st.text_px(max(_width(short) for short in shorts)) + st.px(12)
     label_px = _label_px(st, labels)
-    groups = [("legend", "Strongest design in the cell:", [e["name"] for e in legend])]
+    groups = [("legend", _("Strongest design in the cell:"), [e["name"] for e in legend])]
     frame = _Frame(st, title, subtitle, notes, _legend_px(st, groups, label_px + st.px(100)),
                    {str(s) for s in sources.unique()})  # fmt: skip
     classes = [line[0]["therapy_class"] for line in grid]
@@ -588,9 +663,15 @@ def _scope_notes(hidden: int, pancreatic_only: bool) -> list[str]:
     """What the figure leaves out, in a clinician's words."""
     notes = []
     if pancreatic_only:
-        notes.append("Pancreatic populations only.")
+        notes.append(_("Pancreatic populations only."))
     if hidden:
-        notes.append(f"{_figures(hidden, 'row')} about other patients than this one left out.")
+        notes.append(
+            ngettext(
+                "{count} row about other patients than this one left out.",
+                "{count} rows about other patients than this one left out.",
+                hidden,
+            ).format(count=hidden)
+        )
     return notes
 
 
@@ -635,7 +716,7 @@ def _rows(
         row["_excluded"] = row["match"] == "excluded"
         row["_figures"] = any(not math.isnan(row[c]) for c in FIGURE_COLUMNS)
         row["_hr_only"] = not row["_figures"] and not math.isnan(row["hr"])
-        row["_tag"] = site_tag(row["tumour_site"])
+        row["_tag"] = _site_tag(row["tumour_site"])
         row["_kind"] = _comparator_kind(row["comparator"])
         found = ASSESSMENT.search(row["outcome_detail"])
         row["_assessment"] = found.group(0) if found else ""
@@ -684,7 +765,8 @@ def _frequent_units(rows: list[dict]) -> list[str]:
 
 @cache
 def _curated_reference_labels() -> dict[int, str]:
-    """``{ref_no: "Author year"}`` for the curated reference list, read on first use."""
+    """``{ref_no: "Author year"}`` for the curated reference list, read on first use (names
+    and years only: the same in every language, so the cache needs no language key)."""
     return _reference_labels(data.load_references())
 
 
@@ -702,12 +784,15 @@ def _citation(row: dict, labels: dict[int, str]) -> str:
     section = row["section"]
     where = row["source"]
     if section:
-        where += f" §{section}" if section[:1].isdigit() else f", {section}"
-    refs = "; ".join(f"{labels.get(n, 'ref.')} [{n}]" for n in row["ref_nos"])
+        if section[:1].isdigit():
+            where += f" §{section}"
+        else:
+            where = _("{source}, {section}").format(source=where, section=section_words(section))
+    refs = joined(f"{labels.get(n) or _('ref.')} [{n}]" for n in row["ref_nos"])
     if refs:
-        return f"{refs} ({where})"
+        return _("{cited} ({where})").format(cited=refs, where=where)
     primary = row["study_name"] or (f"doi:{row['doi']}" if row["doi"] else "")
-    return f"{primary} ({where})" if primary else where
+    return _("{cited} ({where})").format(cited=primary, where=where) if primary else where
 
 
 # --- formatting --------------------------------------------------------------------------------
@@ -725,17 +810,96 @@ def _wrap(text: str, width: int = 70) -> str:
     return "<br>".join(_esc(line) for line in _lines(text, width)) if text else ""
 
 
+WIDE_CHAR = 1.85
+"""A Chinese character's width in mean Latin characters (1 em against :data:`CHAR_EM`)."""
+_WIDE = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
+_TOKEN = re.compile(rf"\s+|[^\s{_WIDE}]+|.", re.S)
+_NO_LINE_START = frozenset("，。；：、）》」』！？%…·,.;:)]")
+_NO_LINE_END = frozenset("（《「『([")
+
+
+def _width(text: str) -> float:
+    """How many mean Latin characters ``text`` is wide: a Chinese character counts
+    :data:`WIDE_CHAR`."""
+    if text.isascii():
+        return len(text)
+    return sum(WIDE_CHAR if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
 def _lines(text: str, width: int) -> list[str]:
-    """Lines of at most ``width`` characters, words whole (a long word gets a line of its own)."""
-    return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False) or [""]
+    """Lines of at most ``width`` characters, words whole (a long word gets a line of its own).
+
+    Chinese text breaks between any two characters (never before a closing mark or after an
+    opening one), each character counting :data:`WIDE_CHAR`."""
+    if not re.search(f"[{_WIDE}]", text):
+        return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False) or [""]
+    lines, line, used = [], "", 0.0
+    for token in _TOKEN.findall(text):
+        if token.isspace():
+            if line:
+                line, used = line + " ", used + 1
+            continue
+        size = _width(token)
+        if (
+            line.strip()
+            and used + size > width
+            and token[0] not in _NO_LINE_START
+            and line.rstrip()[-1] not in _NO_LINE_END
+        ):
+            lines.append(line.rstrip())
+            line, used = "", 0.0
+        line, used = line + token, used + size
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines or [""]
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
+def _unit_title(unit: str) -> str:
+    """A unit as an axis names it: 'percent (%)', 'months' (the glossary's word in Chinese)."""
+    if unit in UNIT_TITLES:
+        return _(UNIT_TITLES[unit])
+    return translations.term(unit, current(), "unit")
 
 
-def _figures(count: int, noun: str = "figure") -> str:
-    return _plural(count, noun)
+def _therapy(name: str) -> str:
+    """A therapy's name in the context's language (the glossary's term)."""
+    return translations.term(name, current(), "therapy") if name else name
+
+
+def _comparator(row: dict) -> str:
+    """The comparator in the context's language: the row's own translation where the table
+    holds one, else the glossary's therapy term, else as the source writes it."""
+    english = row["comparator"]
+    lang = current()
+    if lang == "en" or not english:
+        return english
+    held = translations.evidence_text(row, "comparator", lang)
+    return held if held != english else translations.term(english, lang, "therapy")
+
+
+def _text(row: dict, column: str) -> str:
+    """An evidence text (statement, population, note ...) in the context's language."""
+    return translations.evidence_text(row, column, current())
+
+
+def _class_label(therapy_class: str) -> str:
+    label = CLASS_LABELS.get(therapy_class)
+    return _(label) if label else therapy_class
+
+
+def _site_tag(site: str) -> str:
+    """'[midgut]' (in the context's language) for a population that is not pancreatic."""
+    lang = current()
+    if lang == "en":
+        return site_tag(site)
+    tag = TUMOUR_SITES.get(str(site), "")
+    return f"[{translations.term(tag, lang, 'site_tag')}]" if tag else ""
+
+
+def _assessment_words(assessment: str) -> str:
+    """'central review' in the context's language."""
+    words = ASSESSMENT_WORDS.get(assessment.casefold())
+    return _(words) if words and current() != "en" else assessment
 
 
 def _muted(text: str) -> str:
@@ -749,69 +913,104 @@ def _tagged(name: str, tag: str) -> str:
 
 def _row_name(row: dict) -> str:
     """'NETTER-1: 177Lu-DOTATATE PRRT vs octreotide LAR … [midgut]': what the row is about."""
-    name = row["therapy"] or row["outcome_detail"] or row["population"] or "no therapy named"
+    name = (
+        _therapy(row["therapy"])
+        or _text(row, "outcome_detail")
+        or _text(row, "population")
+        or _("no therapy named")
+    )
     if row["_kind"] == "subgroup":
-        name += f": subgroup vs {row['comparator']}"
+        name = _("{name}: subgroup vs {comparator}").format(name=name, comparator=_comparator(row))
     elif row["comparator"]:
-        name += f" vs {row['comparator']}"
+        name = _("{name} vs {comparator}").format(name=name, comparator=_comparator(row))
     study = row["study_name"]
     if study and len(study) <= 18:  # a trial's short name, as clinicians know it
-        name = f"{study}: {name}"
+        name = _("{study}: {name}").format(study=study, name=name)
     return _tagged(name, row["_tag"])
 
 
 def _detail(row: dict, with_timepoint: bool) -> str:
     """The outcome detail (and timepoint): which figure of the study the row is."""
-    detail = row["outcome_detail"] if row["outcome_detail"] != row["therapy"] else ""
+    detail = _text(row, "outcome_detail") if row["outcome_detail"] != row["therapy"] else ""
     if with_timepoint and row["timepoint"]:
-        detail = f"{detail} · {row['timepoint']}" if detail else row["timepoint"]
+        timepoint = _text(row, "timepoint")
+        detail = f"{detail} · {timepoint}" if detail else timepoint
     return detail
+
+
+def _open_fields(fields: tuple) -> str:
+    """The profile fields a row depends on, as the reader names them."""
+    lang = current()
+    if lang == "en":
+        return ", ".join(str(f) for f in fields)
+    words = []
+    for name in map(str, fields):
+        field_ = FIELDS.get(name)
+        words.append(
+            translations.term(field_.phrase, lang, "field_phrase")
+            if field_
+            else translations.term(name, lang)
+        )
+    return "、".join(words)
+
+
+def _agreement_words(agreement: str) -> str:
+    if current() == "en":
+        return agreement.replace("_", " ")
+    return _(AGREEMENT_WORDS[agreement]) if agreement in AGREEMENT_WORDS else agreement
 
 
 def _hover(row: dict) -> str:
     head = f"<b>{_therapy_label(row)}</b>"
     if row["outcome_detail"]:
-        head += f" · {_esc(row['outcome_detail'])}"
+        head += f" · {_esc(_text(row, 'outcome_detail'))}"
     figure = _figure_text(row)
     if row["comparator"]:
         cv = row["comparator_value"]
-        versus = _with_unit(cv, row["unit"]) if not _missing(cv) else "no figure"
-        figure += f" vs {row['comparator']}: {versus} ({_p_text(row['p_value'])})"
+        versus = _with_unit(cv, row["unit"]) if not _missing(cv) else _("no figure")
+        figure = _("{figure} vs {comparator}: {other} ({p})").format(
+            figure=figure, comparator=_comparator(row), other=versus, p=_p_text(row["p_value"])
+        )
     n = row["n_patients"]
-    design = DESIGN_LABELS.get(row["study_design"], row["study_design"])
+    population = _text(row, "population") + _site_words(row["tumour_site"])
     lines = [
         head,
         _wrap(figure),
-        _wrap(row["statement"]),
-        "Population: " + _wrap(row["population"] + _site_words(row["tumour_site"])),
-        f"{design} · " + (f"n = {_num(n)}" if not _missing(n) else "n not stated"),
-        "Source: " + _wrap(row["citation"]),
+        _wrap(_text(row, "statement")),
+        _("Population: {population}").format(population=_wrap(population)),
+        f"{design_label(row['study_design'])} · "
+        + (f"n = {_num(n)}" if not _missing(n) else _("n not stated")),
+        _("Source: {source}").format(source=_wrap(row["citation"])),
     ]
     if row["timepoint"]:
-        lines.insert(2, "When: " + _wrap(row["timepoint"]))
+        lines.insert(2, _("When: {timepoint}").format(timepoint=_wrap(_text(row, "timepoint"))))
     if row["_kind"] in ("subgroup", "indirect"):
-        lines.append(_esc(COMPARATOR_KINDS[row["_kind"]]))
+        lines.append(_esc(_(COMPARATOR_KINDS[row["_kind"]])))
     if row["note"]:
-        lines.append("Note: " + _wrap(row["note"]))
+        lines.append(_("Note: {note}").format(note=_wrap(_text(row, "note"))))
     if row["agreement"] and row["agreement"] != "not_checked":
-        checked = f"Primary publication: {row['agreement'].replace('_', ' ')}"
-        lines.append(_wrap(f"{checked}. {row['agreement_note']}"))
+        checked = _("Primary publication: {agreement}. {note}").format(
+            agreement=_agreement_words(row["agreement"]), note=_text(row, "agreement_note")
+        )
+        lines.append(_wrap(checked))
     if row["_excluded"]:
-        lines.append("<i>Not for this profile: " + _wrap(row["why"] or "excluded") + "</i>")
+        why = translations.content(row["why"], current()) if row["why"] else _("excluded")
+        lines.append("<i>" + _("Not for this profile: {why}").format(why=_wrap(why)) + "</i>")
     elif row["unknown"]:
-        open_fields = ", ".join(str(f) for f in row["unknown"])
-        lines.append(f"<i>Depends on what this profile leaves open: {_esc(open_fields)}</i>")
+        open_fields = _esc(_open_fields(row["unknown"]))
+        said = _("Depends on what this profile leaves open: {fields}").format(fields=open_fields)
+        lines.append(f"<i>{said}</i>")
     return "<br>".join(lines)
 
 
 TUMOUR_SITE_WORDS = {
-    "pancreatic": "pancreatic primaries",
-    "gep_mixed": "gastroenteropancreatic primaries, pancreas among them",
-    "mixed": "mixed primary sites, not only gastroenteropancreatic",
-    "midgut": "midgut primaries, not pancreatic",
-    "extrapancreatic": "primaries outside the pancreas",
-    "all_nen": "all primary sites (registry)",
-    "not_stated": "primary site not stated",
+    "pancreatic": N_("pancreatic primaries"),
+    "gep_mixed": N_("gastroenteropancreatic primaries, pancreas among them"),
+    "mixed": N_("mixed primary sites, not only gastroenteropancreatic"),
+    "midgut": N_("midgut primaries, not pancreatic"),
+    "extrapancreatic": N_("primaries outside the pancreas"),
+    "all_nen": N_("all primary sites (registry)"),
+    "not_stated": N_("primary site not stated"),
 }
 """How the hover text names the population's tumour site (the contract's ``tumour_site``)."""
 
@@ -819,11 +1018,14 @@ TUMOUR_SITE_WORDS = {
 def _site_words(site: str) -> str:
     """' [tumour site: midgut primaries, not pancreatic]', or '' when the table has no site."""
     words = TUMOUR_SITE_WORDS.get(site)
-    return f" [tumour site: {words}]" if words else ""
+    return " " + _("[tumour site: {words}]").format(words=_(words)) if words else ""
 
 
 def _therapy_label(row: dict) -> str:
-    return _esc(row["therapy"] or CLASS_LABELS.get(row["therapy_class"], "no therapy named"))
+    if row["therapy"]:
+        return _esc(_therapy(row["therapy"]))
+    label = CLASS_LABELS.get(row["therapy_class"])
+    return _esc(_(label) if label else _("no therapy named"))
 
 
 def _size(n: float, st: _Style) -> float:
@@ -905,10 +1107,11 @@ def _missing_arm(row: dict) -> str:
         return ""
     therapy = [x for x in (_point(row), row["value_low"], row["value_high"]) if x is not None]
     if not any(not _missing(x) for x in therapy):
-        return "therapy arm: no figure given"
+        return _("therapy arm: no figure given")
     if _missing(row["comparator_value"]):
-        other = "other subgroup" if row["_kind"] == "subgroup" else "comparator"
-        return f"{other}: no figure given"
+        if row["_kind"] == "subgroup":
+            return _("other subgroup: no figure given")
+        return _("comparator: no figure given")
     return ""
 
 
@@ -917,11 +1120,11 @@ def _place_by_class(st: _Style, panel: _Panel, rows: list[dict], with_timepoint:
     evidence id, so no two rows look like one."""
     labels = [(_row_name(r), _detail(r, with_timepoint)) for r in rows]
     repeated = {label for label, count in Counter(labels).items() if count > 1}
-    current = None
+    shown = None
     for row, (name, detail) in zip(rows, labels, strict=True):
-        if row["therapy_class"] != current:
-            current = row["therapy_class"]
-            panel.add_heading(st, CLASS_LABELS.get(current, current))
+        if row["therapy_class"] != shown:
+            shown = row["therapy_class"]
+            panel.add_heading(st, _class_label(shown))
         if (name, detail) in repeated:
             detail = f"{detail} · {row['evidence_id']}" if detail else row["evidence_id"]
         panel.add_row(st, row, name, detail, _missing_arm(row))
@@ -940,7 +1143,7 @@ def _panel(
     """Rows of one unit: therapy points and ranges, and the comparator's points. A zero offset
     draws both arms on one row, joined (the two-arm view); ``side`` writes each row's p-value in
     the column at the right."""
-    panel = _Panel(axis=axis, x_title=UNIT_TITLES.get(unit, unit) if unit else "", heading=heading)
+    panel = _Panel(axis=axis, x_title=_unit_title(unit) if unit else "", heading=heading)
     _place_by_class(st, panel, rows, with_timepoint=side)
     for row in rows:
         row["_hover"] = _hover(row)
@@ -953,7 +1156,7 @@ def _panel(
             panel.traces += _arm_traces(st, part, panel, excluded, comparator_offset)
     if side:
         panel.side = [(r, _p_text(r["p_value"])) for r in rows]
-        panel.side_heading = "p-value"
+        panel.side_heading = _("p-value")
     return panel
 
 
@@ -1004,7 +1207,7 @@ def _arm_traces(
     traces = []
     others = [r for r in rows if not _missing(r["comparator_value"])]
     if others and offset == 0.0:
-        for kind, (_, _, _, dash) in OTHER_ARM.items():
+        for kind, (_name, _colour, _open, dash) in OTHER_ARM.items():
             x, y = [], []
             for r in others:
                 if r["_kind"] == kind and _point(r) is not None:
@@ -1055,7 +1258,7 @@ def _arm_traces(
                 marker=_markers(st, points, therapy, excluded),
             )
         )
-    for kind, (name, colour, open_, _) in OTHER_ARM.items():
+    for kind, (name, colour, open_, _dash) in OTHER_ARM.items():
         part = [r for r in others if r["_kind"] == kind]
         if not part:
             continue
@@ -1099,28 +1302,30 @@ def _forest_panel(st: _Style, rows: list[dict]) -> _Panel:
     for row in rows:
         if row["therapy"] != therapy:
             therapy, trial = row["therapy"], None
-            panel.add_heading(st, therapy or "no therapy named")
+            panel.add_heading(st, _therapy(therapy) or _("no therapy named"))
         name = _forest_name(row)
         if _trial_key(row) in twice:
             if _trial_key(row) != trial:
                 trial = _trial_key(row)
-                panel.add_heading(st, f"{name}, one trial assessed two ways:", bold=False)
-            panel.add_row(st, row, f"– {row['_assessment']}", "")
+                heading = _("{name}, one trial assessed two ways:").format(name=name)
+                panel.add_heading(st, heading, bold=False)
+            panel.add_row(st, row, f"– {_assessment_words(row['_assessment'])}", "")
         else:
             panel.add_row(st, row, name, _detail(row, with_timepoint=False))
     values = [1.0]
     for row in panel.rows:
         hr, low, high = row["hr"], row["hr_ci_low"], row["hr_ci_high"]
         has_ci = not (_missing(low) or _missing(high))
-        ci = f"{_num(low)}–{_num(high)}" if has_ci else "no CI given"
-        row["_hover"] = f"<b>HR {_num(hr)}</b> (95% CI {ci})<br>" + _hover(row)
+        ci = f"{_num(low)}–{_num(high)}" if has_ci else _("no CI given")
+        interval = _("(95% CI {ci})").format(ci=_esc(ci))
+        row["_hover"] = f"<b>HR {_num(hr)}</b> {interval}<br>" + _hover(row)
         panel.side.append((row, f"{_num(hr)} ({ci})"))
         values += [v for v in (hr, low, high) if not _missing(v) and v > 0]
     panel.side_heading = "HR (95% CI)"
     # symmetric about HR 1, so both 'favours' sides have room and neither looks bigger
     reach = max(-math.log10(min(values) / 1.3), math.log10(max(values) * 1.3))
     panel.x_range = [-reach, reach]
-    panel.x_title = "← favours therapy · hazard ratio (log scale) · favours comparator →"
+    panel.x_title = _("← favours therapy · hazard ratio (log scale) · favours comparator →")
     common = dict(type="scatter", xaxis=panel.x, yaxis=panel.y, showlegend=False)
     panel.traces.append(
         dict(common, name="HR = 1", mode="lines", x=[1, 1], y=[0, panel.height],
@@ -1159,16 +1364,16 @@ def _forest_panel(st: _Style, rows: list[dict]) -> _Panel:
 
 def _forest_name(row: dict) -> str:
     """'SANET-ep vs placebo [extrapancreatic]': the trial (or arm, or citation) and comparator."""
-    name = row["study_name"] or row["arm"] or row["citation"]
+    name = row["study_name"] or _text(row, "arm") or row["citation"]
     if row["comparator"]:
-        name += f" vs {row['comparator']}"
+        name = _("{name} vs {comparator}").format(name=name, comparator=_comparator(row))
     return _tagged(name, row["_tag"])
 
 
 # --- legends -----------------------------------------------------------------------------------
 
-COLOUR_LEGEND = "Colour:"
-SHAPE_LEGEND = "Design:"
+COLOUR_LEGEND = N_("Colour:")
+SHAPE_LEGEND = N_("Design:")
 
 
 def _legend_marker(name: str, legend: str = "legend", **marker) -> dict:
@@ -1184,11 +1389,11 @@ def _arm_legend(rows: list[dict]) -> list[dict]:
     """The legend of the marks drawn: none when nothing is drawn."""
     if not rows:
         return []
-    arms = [("Therapy arm", THERAPY_COLOUR, "circle")]
+    arms = [(_("Therapy arm"), THERAPY_COLOUR, "circle")]
     kinds = {r["_kind"] for r in rows if not _missing(r["comparator_value"])}
-    for kind, (_, colour, open_, _) in OTHER_ARM.items():
+    for kind, (_name, colour, open_, _dash) in OTHER_ARM.items():
         if kind in kinds:
-            arms.append((COMPARATOR_KINDS[kind], colour, "circle-open" if open_ else "circle"))
+            arms.append((_(COMPARATOR_KINDS[kind]), colour, "circle-open" if open_ else "circle"))
     return _legend(rows, arms)
 
 
@@ -1200,10 +1405,10 @@ def _legend(marked: list[dict], arms: list[tuple[str, str, str]]) -> list[dict]:
         for name, colour, symbol in arms
     ]  # fmt: skip
     if any(r["_excluded"] for r in marked):
-        entries.append(_legend_marker("Not for this profile", color=EXCLUDED_COLOUR))
+        entries.append(_legend_marker(_("Not for this profile"), color=EXCLUDED_COLOUR))
     present = {r["study_design"] for r in marked}
     entries += [
-        _legend_marker(DESIGN_LABELS[d], "legend2", symbol=DESIGN_SYMBOLS[d])
+        _legend_marker(design_label(d), "legend2", symbol=DESIGN_SYMBOLS[d])
         for d in DESIGN_ORDER
         if d in present
     ]
@@ -1216,7 +1421,7 @@ def _legend_groups(entries: list[dict]) -> list[tuple[str, str, list[str]]]:
     for legend, title in (("legend", COLOUR_LEGEND), ("legend2", SHAPE_LEGEND)):
         names = [e["name"] for e in entries if e.get("legend", "legend") == legend]
         if names:
-            groups.append((legend, title, names))
+            groups.append((legend, _(title), names))
     return groups
 
 
@@ -1231,9 +1436,9 @@ def _legend_px(
         if legend == "legend" and len(names) > 2:  # the colours, one a line: no guessing
             heights.append(len(names) * round(st.font * 1.6) + st.px(14))
             continue
-        line_room = room - st.text_px(len(title)) - st.px(10)  # lines start after the title
+        line_room = room - st.text_px(_width(title)) - st.px(10)  # lines start after the title
         lines, used = 1, 0
-        for width in (st.text_px(len(name)) * 1.05 + st.px(56) for name in names):
+        for width in (st.text_px(_width(name)) * 1.05 + st.px(56) for name in names):
             if used and used + width > line_room:
                 lines, used = lines + 1, 0
             used += width
@@ -1249,21 +1454,26 @@ def _sources_text(sources: set[str]) -> str:
     parts = []
     for source in data.package_descriptor().get("sources", []):
         if source["id"] in sources:
-            authors, _, rest = source["title"].partition(". ")
+            authors, _dot, rest = source["title"].partition(". ")
             journal = rest.rstrip(".").rsplit(". ", 1)[-1].split(";")[0]
-            parts.append(f"{source['id']} = {_first_author(authors)} et al., {journal}")
+            parts.append(
+                _("{source} = {author} et al., {journal}").format(
+                    source=source["id"], author=_first_author(authors), journal=journal
+                )
+            )
     if "primary" in sources:
-        parts.append("primary = the trial publications (DOI in the hover text)")
-    return "; ".join(parts)
+        parts.append(_("primary = the trial publications (DOI in the hover text)"))
+    return joined(parts)
 
 
 def _footnote(st: _Style, sources: set[str], encoding: bool) -> list[str]:
-    text = f"Data v{data.data_version()}."
+    parts = [_("Data v{version}.").format(version=data.data_version())]
     if sources:
-        text += f" Sources: {_sources_text(sources)}."
+        parts.append(_("Sources: {sources}.").format(sources=_sources_text(sources)))
     if encoding:
-        text += " Marker area grows with the number of patients (smallest: not stated)."
-    text += " Summarises published evidence; not clinical decision support."
+        parts.append(_("Marker area grows with the number of patients (smallest: not stated)."))
+    parts.append(_("Summarises published evidence; not clinical decision support."))
+    text = (" " if current() == "en" else "").join(parts)
     return _lines(text, st.wrap_chars)
 
 
@@ -1272,34 +1482,52 @@ def _words_blocks(st: _Style, rows: list[dict], with_outcome: bool) -> list[dict
     one for figures given only as a hazard ratio), hover giving each row's statement."""
     groups: dict[str, list[dict]] = {}
     for row in rows:
-        if row["_hr_only"]:
-            key = "Given only as a hazard ratio"
-        else:
-            key = DIRECTION_WORDS.get(row["direction"], "direction not stated").capitalize()
+        key = "hr_only" if row["_hr_only"] else row["direction"]
+        key = key if key in DIRECTION_WORDS or key == "hr_only" else "not_stated"
         groups.setdefault(key, []).append(row)
-    order = [*(w.capitalize() for w in DIRECTION_WORDS.values()), "Given only as a hazard ratio"]
+    order = [*DIRECTION_WORDS, "hr_only"]
+    english = current() == "en"
+    colon, end = (": ", ".") if english else ("：", "。")
     blocks = []
-    for key in sorted(groups, key=lambda k: order.index(k) if k in order else len(order)):
+    for key in sorted(groups, key=order.index):
+        if key == "hr_only":
+            label = _("Given only as a hazard ratio")
+        else:
+            label = direction_words(key)
+            label = label[:1].upper() + label[1:]
         items = []
         for row in groups[key]:
             item = _row_name(row)
             if with_outcome:
-                item += f" ({OUTCOME_SHORT[row['outcome']]})"
+                item = _("{item} ({outcome})").format(
+                    item=item, outcome=outcome_name(row["outcome"], short=True)
+                )
             if row["_hr_only"]:
-                has_ci = not (_missing(row["hr_ci_low"]) or _missing(row["hr_ci_high"]))
-                ci = f", 95% CI {_num(row['hr_ci_low'])}–{_num(row['hr_ci_high'])}"
-                item += f": HR {_num(row['hr'])}{ci if has_ci else ''}"
+                item = _("{item}: HR {hr}").format(item=item, hr=_num(row["hr"]))
+                if not (_missing(row["hr_ci_low"]) or _missing(row["hr_ci_high"])):
+                    item = _("{item}, 95% CI {low}–{high}").format(
+                        item=item, low=_num(row["hr_ci_low"]), high=_num(row["hr_ci_high"])
+                    )
                 if row["_assessment"]:
-                    item += f", {row['_assessment']}"
+                    item = _("{item}, {assessment}").format(
+                        item=item, assessment=_assessment_words(row["_assessment"])
+                    )
             items.append(item)
-        lines = _lines(f"{key}: " + "; ".join(items) + ".", st.wrap_chars)
+        lines = _lines(label + colon + joined(items) + end, st.wrap_chars)
         lines = [_esc(line) for line in lines]
-        head = _esc(key) + ":"
+        head = _esc(label + colon.rstrip())
         lines[0] = f"<b>{head}</b>" + lines[0][len(head) :]
-        hover = [f"<b>{_row_name(r)}</b><br>{_wrap(r['statement'])}<br>{_wrap(r['citation'])}"
-                 for r in groups[key][:8]]  # fmt: skip
+        hover = [f"<b>{_row_name(r)}</b><br>{_wrap(_text(r, 'statement'))}<br>"
+                 f"{_wrap(r['citation'])}" for r in groups[key][:8]]  # fmt: skip
         if len(groups[key]) > 8:
-            hover.append(f"… and {len(groups[key]) - 8} more in the table below")
+            more = len(groups[key]) - 8
+            hover.append(
+                ngettext(
+                    "… and {count} more in the table below",
+                    "… and {count} more in the table below",
+                    more,
+                ).format(count=more)
+            )
         blocks.append(
             dict(text="<br>".join(lines), lines=len(lines), hovertext="<br><br>".join(hover),
                  ids=[r["evidence_id"] for r in groups[key]])
@@ -1372,7 +1600,7 @@ class _Frame:
                 pad=dict(t=st.px(14), l=st.px(10)),
                 subtitle=dict(text="<br>".join(_esc(s) for s in self.sub)),
             ),
-            font=dict(size=st.font, color=TEXT_COLOUR),
+            font=_font(st),
             paper_bgcolor="#FFFFFF",
             plot_bgcolor="#FFFFFF",
             height=self.height,
@@ -1397,10 +1625,20 @@ class _Frame:
         return layout
 
 
+def _font(st: _Style) -> dict:
+    """The figure's font: its size and colour, and the Chinese typefaces on a Chinese page
+    (the one place they are set)."""
+    font = dict(size=st.font, color=TEXT_COLOUR)
+    family = font_family()
+    if family:
+        font["family"] = family
+    return font
+
+
 def _label_px(st: _Style, ticktext: list[str]) -> int:
     """The width the longest line of the row labels needs."""
     longest = max(
-        (len(html.unescape(re.sub(r"<[^>]+>", "", line))) for text in ticktext
+        (_width(html.unescape(re.sub(r"<[^>]+>", "", line))) for text in ticktext
          for line in text.split("<br>")),
         default=10,
     )  # fmt: skip
@@ -1429,8 +1667,8 @@ def _compose(
     blocks = _words_blocks(st, words, with_outcome)
     ticks = [t for p in panels for t in p.ticktext]
     label_px = max(_label_px(st, ticks), st.text_px(12)) if ticks else st.text_px(12)
-    sides = [text for p in panels for _, text in p.side] + [p.side_heading for p in panels]
-    side_px = st.text_px(max(map(len, sides))) + st.px(12) if any(p.side for p in panels) else 0
+    sides = [text for p in panels for _row, text in p.side] + [p.side_heading for p in panels]
+    side_px = st.text_px(max(map(_width, sides))) + st.px(12) if any(p.side for p in panels) else 0
     legend_px = _legend_px(st, groups, label_px + side_px + st.px(40))
     frame = _Frame(st, title, subtitle, notes, legend_px, {r["source"] for r in rows},
                    words=blocks, encoding=True)  # fmt: skip
@@ -1449,7 +1687,7 @@ def _compose(
         if legend_id == "legend" and len(names) > 2:
             box.update(orientation="v", title=dict(text=title_text, side="left"),
                        maxheight=frame.legend_px[i] + st.px(20))  # fmt: skip
-    for i, (legend_id, _, _) in enumerate(groups):  # entries follow their legend's slot
+    for i, (legend_id, _title, _names) in enumerate(groups):  # entries follow their legend's slot
         for entry in legend:
             if entry.get("legend", "legend") == legend_id:
                 entry["legend"] = "legend" if i == 0 else f"legend{i + 1}"
@@ -1526,10 +1764,15 @@ def _compose(
 def _empty_figure(st: _Style, title: str, subtitle: str, notes: list[str], hidden: int):
     """A titled figure that says there is nothing to show, and why where known."""
 
-    message = NO_EVIDENCE
+    message = _esc(_(NO_EVIDENCE))
     if hidden:
-        message += f"<br>({_plural(hidden, 'row')} not for this profile hidden;"
-        message += " show_excluded=True shows them)"
+        message += "<br>" + _esc(
+            ngettext(
+                "({count} row not for this profile hidden; show_excluded=True shows them)",
+                "({count} rows not for this profile hidden; show_excluded=True shows them)",
+                hidden,
+            ).format(count=hidden)
+        )
     frame = _Frame(st, title, subtitle, notes, [], set())
     layout = frame.layout(st.px(200), label_px=0)
     layout["annotations"].append(
@@ -1551,9 +1794,27 @@ def _empty_figure(st: _Style, title: str, subtitle: str, notes: list[str], hidde
 
 # --- tables ------------------------------------------------------------------------------------
 
-TABLE_COLUMNS = ("Therapy", "Outcome", "Figure", "Population", "Design", "Source", "Row")
+TABLE_COLUMNS = (
+    N_("Therapy"),
+    N_("Outcome"),
+    N_("Figure"),
+    N_("Population"),
+    N_("Design"),
+    N_("Source"),
+    N_("Row"),
+)
 """What a person reads first about each row a figure draws; 'Why not' is added for rows that
-do not fit the profile, when they are shown."""
+do not fit the profile, when they are shown. The keys stay English (code reads them); the
+cells are in the context's language, and :func:`readable` puts the headings in it too."""
+WHY_NOT = N_("Why not")
+
+
+def readable(table: pd.DataFrame) -> pd.DataFrame:
+    """A chart's table with its headings in the context's language, to show to a person
+    (``Chart.table`` keeps English keys for code)."""
+    if current() == "en":
+        return table
+    return table.rename(columns={c: _(c) for c in table.columns if isinstance(c, str) and c})
 
 
 def _row_table(rows: list[dict]) -> pd.DataFrame:
@@ -1561,27 +1822,34 @@ def _row_table(rows: list[dict]) -> pd.DataFrame:
     columns = list(TABLE_COLUMNS)
     excluded = any(r["_excluded"] for r in rows)
     if excluded:
-        columns.append("Why not")
+        columns.append(WHY_NOT)
+    lang = current()
     records = []
     for r in rows:
-        therapy = r["therapy"] or CLASS_LABELS.get(r["therapy_class"], "")
+        therapy = _therapy(r["therapy"]) or (
+            _class_label(r["therapy_class"]) if r["therapy_class"] in CLASS_LABELS else ""
+        )
         if r["comparator"]:
-            therapy += f" vs {r['comparator']}"
+            therapy = _("{name} vs {comparator}").format(name=therapy, comparator=_comparator(r))
         if r["_kind"] in ("subgroup", "indirect"):
-            therapy += f" ({COMPARATOR_KINDS[r['_kind']].split(' (')[0].lower()})"
-        outcome = OUTCOME_SHORT.get(r["outcome"], r["outcome"])
+            therapy = _("{item} ({kind})").format(
+                item=therapy, kind=_(COMPARATOR_SHORT[r["_kind"]])
+            )
+        outcome = outcome_name(r["outcome"], short=True)
         detail = _detail(r, with_timepoint=True)
         record = {
             "Therapy": therapy,
-            "Outcome": f"{outcome}: {detail}" if detail else outcome,
+            "Outcome": _("{outcome}: {detail}").format(outcome=outcome, detail=detail)
+            if detail
+            else outcome,
             "Figure": _figure_summary(r),
-            "Population": _tagged(r["population"], r["_tag"]).replace(NBSP, " "),
-            "Design": DESIGN_LABELS.get(r["study_design"], r["study_design"]),
+            "Population": _tagged(_text(r, "population"), r["_tag"]).replace(NBSP, " "),
+            "Design": design_label(r["study_design"]),
             "Source": r["citation"],
             "Row": r["evidence_id"],
         }
         if excluded:
-            record["Why not"] = r["why"] if r["_excluded"] else ""
+            record[WHY_NOT] = translations.content(r["why"], lang) if r["_excluded"] else ""
         records.append(record)
     return pd.DataFrame.from_records(records, columns=columns)
 
@@ -1641,10 +1909,10 @@ def _map_table(evidence: pd.DataFrame, excluded: pd.Series, show_excluded: bool)
     order = sorted(classes, key=lambda t: (_class_rank(classes[t]), t.casefold()))
     records = []
     for name in order:
-        for outcome_name in outcomes:
+        for outcome_code_name in outcomes:
             code = (
-                therapy_code[name] * len(outcomes_seen) + outcome_code[outcome_name]
-                if outcome_name in outcome_code
+                therapy_code[name] * len(outcomes_seen) + outcome_code[outcome_code_name]
+                if outcome_code_name in outcome_code
                 else None
             )
             found = code is not None and n_rows[code] > 0
@@ -1655,7 +1923,7 @@ def _map_table(evidence: pd.DataFrame, excluded: pd.Series, show_excluded: bool)
                 dict(
                     therapy_class=classes[name],
                     therapy=name,
-                    outcome=outcome_name,
+                    outcome=outcome_code_name,
                     n_rows=rows,
                     n_with_figures=with_figures,
                     n_without_figures=rows - with_figures,
@@ -1672,13 +1940,13 @@ def _map_table(evidence: pd.DataFrame, excluded: pd.Series, show_excluded: bool)
 
 
 MAP_COLUMNS = (
-    "Therapy",
-    "Outcome",
-    "Rows",
-    "With figures",
-    "Strongest design",
-    "Primary sites",
-    "Row ids",
+    N_("Therapy"),
+    N_("Outcome"),
+    N_("Rows"),
+    N_("With figures"),
+    N_("Strongest design"),
+    N_("Primary sites"),
+    N_("Row ids"),
 )
 
 
@@ -1689,11 +1957,11 @@ def _map_readable(cells: pd.DataFrame) -> pd.DataFrame:
     full = cells[cells["n_rows"] > 0]
     return pd.DataFrame(
         {
-            "Therapy": full["therapy"],
-            "Outcome": [OUTCOME_LABELS[o] for o in full["outcome"]],
+            "Therapy": [_therapy(t) for t in full["therapy"]],
+            "Outcome": [outcome_name(o) for o in full["outcome"]],
             "Rows": full["n_rows"],
             "With figures": full["n_with_figures"],
-            "Strongest design": [DESIGN_LABELS.get(d, d) for d in full["strongest_design"]],
+            "Strongest design": [design_label(d) for d in full["strongest_design"]],
             "Primary sites": [_sites_text(s) for s in full["sites"]],
             "Row ids": [", ".join(i) for i in full["evidence_ids"]],
         },
@@ -1702,17 +1970,37 @@ def _map_readable(cells: pd.DataFrame) -> pd.DataFrame:
 
 
 def _sites_text(sites: tuple[str, ...]) -> str:
-    return ", ".join(TUMOUR_SITES[s] or "pancreatic" for s in sites if s in TUMOUR_SITES)
+    lang = current()
+    if lang == "en":
+        return ", ".join(TUMOUR_SITES[s] or "pancreatic" for s in sites if s in TUMOUR_SITES)
+    return "、".join(_site_word(s) for s in sites if s in TUMOUR_SITES)
+
+
+def _site_word(site: str) -> str:
+    """A site's short word in Chinese (the glossary's site tag; 'pancreatic' for none)."""
+    lang = current()
+    tag = TUMOUR_SITES.get(site, "")
+    if tag:
+        return translations.term(tag, lang, "site_tag")
+    return translations.term("pancreatic", lang, "tumour_site")
 
 
 def _map_label(st: _Style, line: list[dict]) -> str:
     """The therapy's name; with the sites' tags when none of its rows is about pancreatic
     primaries and some name their site (e.g. 'octreotide LAR [midgut]')."""
     sites = {s for cell in line for s in cell["sites"]}
-    name = line[0]["therapy"] or CLASS_LABELS.get(line[0]["therapy_class"], "no therapy named")
+    name = _therapy(line[0]["therapy"]) or (
+        _class_label(line[0]["therapy_class"])
+        if line[0]["therapy_class"] in CLASS_LABELS
+        else _("no therapy named")
+    )
     known = [TUMOUR_SITES[s] for s in TUMOUR_SITES if s in sites and s != "not_stated"]
     if "pancreatic" not in sites and any(known):
-        name = _tagged(name, f"[{', '.join(known)}]")
+        if current() == "en":
+            name = _tagged(name, f"[{', '.join(known)}]")
+        else:
+            words = [_site_word(s) for s in TUMOUR_SITES if s in sites and s != "not_stated"]
+            name = _tagged(name, f"[{'、'.join(w for w in words if w)}]")
     return "<br>".join(_esc(text) for text in _lines(name, st.label_chars + 6))
 
 
@@ -1722,27 +2010,41 @@ def _cell_text(cell: dict) -> str:
 
 
 def _cell_hover(cell: dict) -> str:
-    lines = [f"<b>{_therapy_label(cell)}</b> · {_esc(OUTCOME_LABELS[cell['outcome']])}"]
+    lines = [f"<b>{_therapy_label(cell)}</b> · {_esc(outcome_name(cell['outcome']))}"]
     if cell["n_rows"] == 0:
-        lines.append("No rows: an evidence gap")
+        lines.append(_("No rows: an evidence gap"))
     else:
-        designs = ", ".join(DESIGN_LABELS[d] for d in cell["designs"])
+        comma = ", " if current() == "en" else "、"
+        designs = comma.join(design_label(d) for d in cell["designs"])
+        n = cell["n_rows"]
         lines += [
-            f"{_plural(cell['n_rows'], 'row')}: {cell['n_with_figures']} with figures, "
-            f"{cell['n_without_figures']} without",
-            f"Designs: {_esc(designs)}",
-            f"Primary sites: {_esc(_sites_text(cell['sites']))}",
-            "Rows: " + _wrap(_first_ids(cell["evidence_ids"])),
+            ngettext(
+                "{count} row: {with_figures} with figures, {without} without",
+                "{count} rows: {with_figures} with figures, {without} without",
+                n,
+            ).format(
+                count=n, with_figures=cell["n_with_figures"], without=cell["n_without_figures"]
+            ),
+            _("Designs: {designs}").format(designs=_esc(designs)),
+            _("Primary sites: {sites}").format(sites=_esc(_sites_text(cell["sites"]))),
+            _("Rows: {ids}").format(ids=_wrap(_first_ids(cell["evidence_ids"]))),
         ]
     if cell["n_excluded"]:
-        lines.append(f"{_plural(cell['n_excluded'], 'row')} not for this profile")
+        lines.append(
+            ngettext(
+                "{count} row not for this profile", "{count} rows not for this profile",
+                cell["n_excluded"],
+            ).format(count=cell["n_excluded"])
+        )  # fmt: skip
     return "<br>".join(lines)
 
 
 def _first_ids(ids: tuple[str, ...], limit: int = 12) -> str:
     """The first few ids of a cell, and how many more: hover text stays readable."""
     shown = ", ".join(ids[:limit])
-    return shown + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
+    if len(ids) <= limit:
+        return shown
+    return _("{ids} and {count} more").format(ids=shown, count=len(ids) - limit)
 
 
 def _class_brackets(st: _Style, classes: list[str]) -> tuple[list[dict], list[dict]]:
@@ -1768,4 +2070,4 @@ def _class_brackets(st: _Style, classes: list[str]) -> tuple[list[dict], list[di
 
 def _class_name(therapy_class: str) -> str:
     """The class's name in lines of one or two words: the column at the right is narrow."""
-    return _wrap(CLASS_LABELS.get(therapy_class, therapy_class), 10)
+    return _wrap(_class_label(therapy_class), 10)
