@@ -91,7 +91,8 @@ class EvidenceError(PnenError, ValueError):
         )
         if count >= MAX_FAULTS:
             head = _("{head} (showing the first {count})").format(head=head, count=MAX_FAULTS)
-        super().__init__(head + ":\n" + "\n".join(f"- {f}" for f in faults))
+        colon = "：" if current() == "zh" else ":"
+        super().__init__(head + colon + "\n" + "\n".join(f"- {f}" for f in faults))
 
 
 def _shorten(text: str, limit: int = 60) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,7 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pnen_explorer import EvidenceError, load_evidence, load_references, load_therapies
-from pnen_explorer.data import table_schema
+from pnen_explorer.data import Fault, table_schema
+from pnen_explorer.i18n import _, speaking
+from pnen_explorer.translations import meaning
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -204,20 +207,24 @@ FILE_CORRUPTIONS = {
 }
 
 
+def corrupted_file(path: Path, case: str) -> bytes:
+    """The curated file broken as a case of ``FILE_CORRUPTIONS`` without content says."""
+    text = path.read_text(encoding="utf-8")
+    if case == "header only":
+        return text.splitlines()[0].encode() + b"\n"
+    if case == "wrong delimiter":
+        return text.splitlines()[0].replace(",", ";").encode() + b"\nx;y\n"
+    if case == "stray quote":
+        lines = text.splitlines(keepends=True)
+        return "".join([*lines[:-1], '"x"y' + lines[-1]]).encode()
+    assert case == "unterminated quote", case
+    return (text + 'lu2025-999,"a cell whose quote never closes\n').encode()
+
+
 @pytest.mark.parametrize("case", FILE_CORRUPTIONS, ids=list(FILE_CORRUPTIONS))
 def test_unreadable_files_are_named(evidence_copy, case):
     content, expected = FILE_CORRUPTIONS[case]
-    text = evidence_copy.read_text(encoding="utf-8")
-    if case == "header only":
-        content = text.splitlines()[0].encode() + b"\n"
-    elif case == "wrong delimiter":
-        content = text.splitlines()[0].replace(",", ";").encode() + b"\nx;y\n"
-    elif case == "stray quote":
-        lines = text.splitlines(keepends=True)
-        content = "".join([*lines[:-1], '"x"y' + lines[-1]]).encode()
-    elif case == "unterminated quote":
-        content = (text + 'lu2025-999,"a cell whose quote never closes\n').encode()
-    evidence_copy.write_bytes(content)
+    evidence_copy.write_bytes(corrupted_file(evidence_copy, case) if content is None else content)
     with pytest.raises(EvidenceError) as caught:
         load_evidence(evidence_copy)
     assert expected in str(caught.value)
@@ -420,3 +427,68 @@ def test_a_file_is_read_once(evidence_copy, monkeypatch):
     monkeypatch.setattr(os, "open", counting_os_open)
     load_evidence(evidence_copy, references=load_references(), therapies=load_therapies())
     assert opened.count(str(evidence_copy)) == 1
+
+
+# --- the faults in Chinese (the page's upload speaks the page's language) ------------------------
+
+ALLOWED_WORDS = {"CSV", "UTF", "NaN", "KiB", "MB", "DOI", "PMID", "PubMed", "G", "NEC", "I", "II"}
+ALLOWED_WORDS |= {"III", "P"}
+
+
+def english_words(text: str, path: Path) -> list[str]:
+    """The English words of a fault outside its file name, quoted values, the codes it lists as
+    accepted and the CSV reader's own words."""
+    text = text.replace(str(path), "")
+    text = re.sub(r"（CSV读取器提示：.*?）(?=$|\n)", "", text, flags=re.M)
+    text = re.sub(r"以下之一：[^\n]*", "", text)
+    text = re.sub(r"'[^']*'|“[^”]*”|\"[^\"]*\"", "", text)
+    words = re.findall(r"[A-Za-z][A-Za-z_.\d-]*", text)
+    return [w for w in words if w not in ALLOWED_WORDS and not re.search(r"[_.\d]", w)]
+
+
+def both_languages(path: Path) -> tuple[EvidenceError, EvidenceError]:
+    with pytest.raises(EvidenceError) as english:
+        load_evidence(path)
+    with speaking("zh"), pytest.raises(EvidenceError) as chinese:
+        load_evidence(path)
+    return english.value, chinese.value
+
+
+def assert_same_faults_in_chinese(english: EvidenceError, chinese: EvidenceError, path: Path):
+    where = [(f.file, f.row, f.line, f.column, f.value) for f in english.faults]
+    assert [(f.file, f.row, f.line, f.column, f.value) for f in chinese.faults] == where
+    for en, zh in zip(english.faults, chinese.faults, strict=True):
+        with speaking("zh"):  # a fault is said where it is shown: the page's language
+            said = str(zh)
+        assert re.search(r"[\u4e00-\u9fff]", said), said
+        assert english_words(said, path) == [], said
+        assert meaning(said) == meaning(str(en)), (str(en), said)
+    head = str(chinese).replace(str(path), "").splitlines()[0]
+    assert re.fullmatch(r"中有\d+处错误(（仅显示前\d+处）)?：", head), head
+
+
+@pytest.mark.parametrize("corrupt", ROW_CORRUPTIONS, ids=lambda f: f.__name__)
+def test_row_faults_in_chinese_keep_file_row_column_and_numbers(evidence_copy, corrupt):
+    header, rows = read_rows(evidence_copy)
+    header, rows, _column, _row = corrupt(header, rows)
+    write_rows(evidence_copy, header, rows)
+    english, chinese = both_languages(evidence_copy)
+    assert_same_faults_in_chinese(english, chinese, evidence_copy)
+    assert str(english) == str(both_languages(evidence_copy)[0])  # English stays English
+
+
+@pytest.mark.parametrize("case", FILE_CORRUPTIONS, ids=list(FILE_CORRUPTIONS))
+def test_file_faults_in_chinese_keep_file_line_and_numbers(evidence_copy, case):
+    content, _expected = FILE_CORRUPTIONS[case]
+    evidence_copy.write_bytes(corrupted_file(evidence_copy, case) if content is None else content)
+    english, chinese = both_languages(evidence_copy)
+    assert_same_faults_in_chinese(english, chinese, evidence_copy)
+
+
+def test_a_fault_reads_in_chinese_with_its_place_and_value():
+    fault = Fault("mine.csv", "a number", 3, 4, "value", "abc")
+    assert str(fault) == "mine.csv, row 3 (line 4), column 'value': got 'abc'; expected a number"
+    with speaking("zh"):
+        fault = Fault("mine.csv", _("a number"), 3, 4, "value", "abc")
+        assert str(fault) == "mine.csv，数据第3行（文件第4行），“value”列：实际为'abc'；应为数字"
+        assert str(Fault("mine.csv", _("an existing file"))) == "mine.csv：应为已存在的文件"

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pnen_explorer.profile import THERAPIES, Profile, ProfileError
+from pnen_explorer.cases import TEACHING_CASES
+from pnen_explorer.i18n import speaking
+from pnen_explorer.profile import THERAPIES, Profile, ProfileError, expected
+from pnen_explorer.translations import meaning
+from pnen_explorer.vocabulary import FIELDS
 
 
 def _maybe(strategy):
@@ -292,3 +297,151 @@ def test_mapping_round_trip(profile):
     mapping = profile.to_mapping()
     assert all(isinstance(v, str) for v in mapping.values())
     assert Profile.from_mapping(mapping) == profile
+
+
+# --- in Chinese: the summary, the refusals and the patient form ------------------------------
+
+CJK = re.compile(r"[\u4e00-\u9fff\uff08\uff09\uff0c\uff1a\uff1b]")  # or full-width marks
+ALLOWED_WORDS = {
+    *("NET", "NEC", "Ki", "HPF", "SSTR", "G", "I", "II", "III", "cm", "WHO", "yes", "no"),
+    *("CAPTEM", "PRRT", "TACE", "RFA", "SSA", "PFS", "OS", "ORR", "DCR"),  # drugs, abbreviations
+}
+
+
+def english_words(text: str) -> list[str]:
+    """The English words of ``text`` outside quotes (values as typed), codes and the allowed
+    abbreviations."""
+    text = re.sub(r"'[^']*'|“[^”]*”|\"[^\"]*\"", "", text)
+    words = re.findall(r"[A-Za-z][A-Za-z_\d]*", text)
+    return [w for w in words if w not in ALLOWED_WORDS and not re.search(r"[_\d]", w)]
+
+
+SUMMARY_CASES = [
+    {"ki67": 8, "differentiation": "well", "functional": False, "liver_type": "I"},
+    {"ki67": 70, "differentiation": "poor"},
+    {"mitoses_per_10hpf": 25},
+    {"ki67": 2.5, "syndrome": "insulinoma"},
+    {"ki67": 12, "syndrome": "gastrinoma", "liver_type": "II"},
+    {"differentiation": "well", "liver_type": "III"},
+    {},
+]
+
+
+@pytest.mark.parametrize("fields", SUMMARY_CASES)
+def test_the_summary_in_chinese_keeps_every_number(fields):
+    profile = Profile(**fields)
+    english = profile.summary()
+    with speaking("zh"):
+        chinese = profile.summary()
+    assert CJK.search(chinese), chinese
+    assert english_words(chinese) == [], chinese
+    assert meaning(chinese) == meaning(english), (english, chinese)
+    assert profile.summary() == english  # the English page is untouched
+
+
+@pytest.mark.parametrize(
+    "mapping",
+    [
+        {"ki67": "150"},
+        {"age": "fifty"},
+        {"liver_lesions": "2.5"},
+        {"stable_months": "700"},
+        {"largest_lesion_cm": "41"},
+        {"liver_type": "IV"},
+        {"functional": "maybe"},
+        {"functional": "no", "syndrome": "gastrinoma"},
+        {"prior_therapies": "captem;snake oil"},
+        {"colour": "blue"},
+    ],
+    ids=lambda m: ",".join(m),
+)
+def test_refusals_in_chinese_name_the_same_field_and_numbers(mapping):
+    with pytest.raises(ProfileError) as english:
+        Profile.from_mapping(mapping)
+    with speaking("zh"), pytest.raises(ProfileError) as chinese:
+        Profile.from_mapping(mapping)
+    assert chinese.value.field == english.value.field
+    assert CJK.search(chinese.value.reason), chinese.value.reason
+    assert english_words(chinese.value.reason.split("：")[0]) == [], chinese.value.reason
+    assert meaning(chinese.value.reason) == meaning(english.value.reason)
+
+
+def test_what_a_field_accepts_reads_as_the_vocabulary_says_in_english():
+    for spec in FIELDS.values():
+        assert expected(spec) == spec.expected()
+
+
+@pytest.fixture
+def form():
+    from pnen_explorer.session import Session
+    from pnen_explorer.views.form import ProfileForm
+
+    session = Session()
+    session.apply_case(next(iter(TEACHING_CASES)))
+    said: list[list[str]] = []
+    panel = ProfileForm(session, said.append)
+    panel.said = said
+    return panel
+
+
+def _texts(form) -> dict[str, object]:
+    """Every text the panel shows and every value it holds."""
+    shown: dict[str, object] = {"summary": form.summary.description, "help": form.liver_help.value}
+    for name, control in {"case": form.case, **form.controls}.items():
+        shown[name] = (
+            control.description,
+            control.tooltip,
+            getattr(control, "placeholder", None),
+            tuple(getattr(control, "options", ())),
+        )
+        shown[f"{name}.value"] = control.value
+    return shown
+
+
+def test_the_form_relabels_itself_in_chinese_and_back_keeping_every_value(form):
+    before = _texts(form)
+    profile, case = form.session.profile, form.session.case_name
+    with speaking("zh"):
+        form.relabel()
+    chinese = _texts(form)
+    for name, control in {"case": form.case, **form.controls}.items():
+        assert control.value == before[f"{name}.value"], name
+        assert CJK.search(control.description), name
+        assert english_words(control.description) == [], control.description
+        assert english_words(control.tooltip) == [], control.tooltip
+        for label, _value in getattr(control, "options", ()):
+            assert english_words(label) == [], label
+        if hasattr(control, "placeholder"):
+            assert control.placeholder == "未知"
+    assert chinese["summary"].startswith("患者：") and english_words(chinese["summary"]) == []
+    assert meaning(chinese["summary"]) == meaning(before["summary"])
+    assert CJK.search(chinese["help"])
+    assert form.session.profile == profile and form.session.case_name == case
+    assert form.said == []  # relabelling is no edit: nothing refused, nothing reported
+    form.relabel()  # back in English: exactly as built
+    assert _texts(form) == before
+
+
+@pytest.mark.parametrize(
+    ("field", "typed"),
+    [("ki67", "150"), ("age", "fifty"), ("liver_lesions", "2.5"), ("stable_months", "601")],
+)
+def test_a_refused_entry_says_why_in_chinese_with_the_same_numbers(form, field, typed):
+    profile = form.session.profile
+    form.controls[field].value = typed
+    english = form.said[-1][0]
+    with speaking("zh"):
+        form.relabel()
+        form.controls[field].value = typed
+    chinese = form.said[-1][0]
+    assert CJK.search(chinese) and english_words(chinese) == [], chinese
+    assert f"“{typed}”" in chinese
+    assert meaning(chinese) == meaning(english), (english, chinese)
+    assert form.session.profile == profile
+
+
+def test_a_decimal_comma_is_taken_in_chinese_too(form):
+    with speaking("zh"):
+        form.relabel()
+        form.controls["ki67"].value = "20,5"
+    assert form.session.profile.ki67 == 20.5 and form.said[-1] == []

@@ -3,8 +3,9 @@
 A data URI in the page would have to be rebuilt (and sent) on every redraw, whether or not
 anyone downloads; with a 2 MB upload that was about 3 MB through the websocket per change.
 
-A button's label is given in English and shown in the language spoken where the button is built;
-:meth:`DownloadButton.relabel` shows it again in the language spoken where it is called.
+The page's view sets ``label`` in the language it speaks; the button's other words (the label
+while the file is built, a failure written into the file) follow the language spoken where the
+label was last set.
 """
 
 from __future__ import annotations
@@ -16,14 +17,9 @@ from pathlib import Path
 import anywidget
 import traitlets
 
-from pnen_explorer.i18n import N_, _, current, speaking
+from pnen_explorer.i18n import _, current, speaking
 
 log = logging.getLogger(__name__)
-
-EVIDENCE_CSV = N_("Evidence table (CSV)")
-REFERENCES_BIBTEX = N_("References (BibTeX)")
-REFERENCES_RIS = N_("References (RIS)")
-"""The explorer's download labels (pass the English: the button shows it translated)."""
 
 
 class DownloadButton(anywidget.AnyWidget):
@@ -37,20 +33,18 @@ class DownloadButton(anywidget.AnyWidget):
     mime = traitlets.Unicode("text/plain").tag(sync=True)
 
     def __init__(self, label: str, filename: str, mime: str, build: Callable[[], str]):
-        self.english = label
         self.language = current()
         super().__init__(
-            label=_(label), preparing=_("{label} (preparing…)"), filename=filename, mime=mime
+            label=label, preparing=_("{label} (preparing…)"), filename=filename, mime=mime
         )
         self.build = build
         self.on_msg(self._on_message)
 
-    def relabel(self) -> None:
-        """Show the label in the language spoken here."""
+    @traitlets.observe("label")
+    def _follow_label(self, _change: object) -> None:
+        """A label set in another language brings the button's other words with it."""
         self.language = current()
-        with self.hold_sync():
-            self.label = _(self.english)
-            self.preparing = _("{label} (preparing…)")
+        self.preparing = _("{label} (preparing…)")
 
     def _on_message(self, _widget: object, content: dict, _buffers: object) -> None:
         if content.get("kind") != "build":

@@ -13,8 +13,8 @@ anew for every file (so the same file chosen twice is seen twice); observe it wi
 Its words are the language's spoken where it is built: the page's own (the refusal of a file too
 large, "Sending …") travel as the synced ``texts`` (templates with ``{name}``, ``{size}``,
 ``{limit}``, ``{error}`` that the page fills in), so no sentence is written in the JavaScript;
-the kernel's answers are written in the same language. :meth:`UploadButton.relabel` draws them
-again in the language spoken where it is called.
+the kernel's answers are written in the same language. Setting ``description`` (the page's view
+does so in the language it speaks) brings them all to the language spoken there.
 """
 
 from __future__ import annotations
@@ -25,12 +25,9 @@ from pathlib import Path
 import anywidget
 import traitlets
 
-from pnen_explorer.i18n import N_, _, current, speaking
+from pnen_explorer.i18n import _, current, speaking
 
 log = logging.getLogger(__name__)
-
-DESCRIPTION = N_("Add your evidence (.csv)")
-"""The explorer's upload button (pass the English: the button shows it in the page's language)."""
 
 
 def _megabytes(size: int) -> str:
@@ -53,8 +50,8 @@ def page_texts() -> dict[str, str]:
 class UploadButton(anywidget.AnyWidget):
     """A button that opens the file picker; files over ``max_bytes`` are refused in the page.
 
-    ``description`` is given in English and shown in the language spoken where the button is
-    built (or last relabelled).
+    Its sentences are in the language spoken where it was built or its ``description`` was last
+    set.
     """
 
     _esm = Path(__file__).resolve().parent.parent / "static" / "upload.js"
@@ -65,24 +62,22 @@ class UploadButton(anywidget.AnyWidget):
     value = traitlets.Tuple()
 
     def __init__(self, *, max_bytes: int, accept: str = "", description: str = "", **kwargs):
-        self.english = description
         self.language = current()
         super().__init__(
             max_bytes=max_bytes,
             accept=accept,
-            description=_(description) if description else "",
+            description=description,
             texts=page_texts(),
             **kwargs,
         )
         self.on_msg(self._on_message)
 
-    def relabel(self) -> None:
-        """Show the button, the page's sentences and the kernel's answers in the language
-        spoken here."""
+    @traitlets.observe("description")
+    def _follow_description(self, _change: object) -> None:
+        """A description set in another language brings the page's sentences and the kernel's
+        answers with it."""
         self.language = current()
-        with self.hold_sync():
-            self.description = _(self.english) if self.english else ""
-            self.texts = page_texts()
+        self.texts = page_texts()
 
     def _on_message(self, _widget: object, content: dict, buffers: list) -> None:
         with speaking(self.language):
