@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 from pnen_explorer import load_evidence
 from pnen_explorer.app import Explorer
 from pnen_explorer.export import evidence_csv, formula_cells
+from pnen_explorer.i18n import _, speaking
+from pnen_explorer.translations import meaning
 from pnen_explorer.user_data import MAX_UPLOAD_BYTES, merge_user_evidence, read_user_evidence
 
 from .conftest import DATA
@@ -298,3 +300,98 @@ def test_a_rejected_upload_reports_every_fault_in_the_page(curated, content, nam
     assert "nothing was added" in report and all(word in report for word in expected), report
     assert "<b>mine</b>" not in report and "Something went wrong" not in report
     assert len(explorer.session.evidence) == len(curated)
+
+
+# --- in Chinese: the upload's faults, the page's refusal and the buttons' words ------------------
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def english_sentence(text: str) -> str | None:
+    """Two English words in a row outside quotes and codes (a sentence left untranslated)."""
+    text = re.sub(r"'[^']*'|“[^”]*”|\"[^\"]*\"|\{\w+\}", "", text)
+    found = re.search(r"\b[a-z]{2,}[ ,]+[a-z]{2,}\b", text)
+    return found.group(0) if found else None
+
+
+@pytest.mark.parametrize(
+    ("content", "name"),
+    [
+        (b"x" * (MAX_UPLOAD_BYTES + 1), "big.csv"),
+        (b"evidence_id\n", "notes.txt"),
+        (bytes(range(256)), "blob.csv"),
+        ("évidence".encode("latin-1"), "latin.csv"),
+        (b"", "empty.csv"),
+        (own_file(rows=0), "header.csv"),
+        (own_file().replace(b",", b";"), "semi.csv"),
+        (own_file(value="lots", unit="%"), "cells.csv"),
+        (own_file(evidence_id="lu2025-001"), "taken.csv"),
+    ],
+    ids=[
+        "too-large",
+        "not-csv",
+        "binary",
+        "not-utf8",
+        "empty",
+        "header-only",
+        "semicolons",
+        "bad-cells",
+        "id-taken",
+    ],
+)
+def test_upload_faults_in_chinese_keep_place_and_numbers(curated, content, name):
+    _, english = read_user_evidence(content, name, curated)
+    with speaking("zh"):
+        _, chinese = read_user_evidence(content, name, curated)
+        said = [str(f) for f in chinese]
+    place = [(f.file, f.row, f.line, f.column, f.value) for f in english]
+    assert [(f.file, f.row, f.line, f.column, f.value) for f in chinese] == place
+    for en, zh in zip(english, said, strict=True):
+        assert CJK.search(zh) and english_sentence(zh.split("以下之一：")[0]) is None, zh
+        assert meaning(zh) == meaning(str(en)), (str(en), zh)
+
+
+def test_the_upload_button_speaks_the_language_its_description_was_set_in():
+    from pnen_explorer.views.upload import UploadButton
+
+    with speaking("zh"):
+        widget = UploadButton(max_bytes=2 * 2**20, accept=".csv")
+        widget.description = _("Add your evidence (.csv)")
+    assert CJK.search(widget.description)
+    english_texts = {
+        "too_large": "{name}: the file is {size}; files of at most {limit} are accepted. "
+        "Nothing was sent and nothing was added.",
+        "sending": "Sending {name} ({size})…",
+        "unreadable": "{name} could not be read by the browser: {error}",
+    }
+    assert set(widget.texts) == set(english_texts)
+    for key, text in widget.texts.items():  # templates the page fills in: the same {names}
+        assert CJK.search(text) and english_sentence(text) is None, text
+        assert set(re.findall(r"\{\w+\}", text)) == set(re.findall(r"\{\w+\}", english_texts[key]))
+    sent: list[dict] = []
+    widget.send = sent.append
+    widget._on_message(widget, {"kind": "file", "name": "big.csv"}, [b"x" * (3 * 2**20)])
+    refused = sent[-1]["text"]
+    assert sent[-1]["kind"] == "refused" and "big.csv" in refused and "2.0 MB" in refused
+    assert "3.0 MB" in refused and CJK.search(refused) and english_sentence(refused) is None
+    widget._on_message(widget, {"kind": "file", "name": "ok.csv"}, [b"a,b\n"])
+    assert sent[-1]["kind"] == "received" and CJK.search(sent[-1]["text"])
+    widget.description = "Add your evidence (.csv)"  # set in English: all of it back in English
+    assert widget.texts == english_texts
+    widget._on_message(widget, {"kind": "file", "name": "ok.csv"}, [b"a,b\n"])
+    assert sent[-1]["text"] == "ok.csv received (1 KB)."
+
+
+def test_a_download_button_says_preparing_in_the_language_of_its_label():
+    from pnen_explorer.views.download import DownloadButton
+
+    button = DownloadButton("", "pnen-evidence.csv", "text/csv", lambda: "a,b\n")
+    assert button.preparing == "{label} (preparing…)"
+    with speaking("zh"):
+        button.label = _("Evidence table (CSV)")
+    assert button.label == "证据表（CSV）" and button.preparing == "{label}（准备中…）"
+    sent: list[dict] = []
+    button.send = sent.append
+    button.build = lambda: 1 / 0
+    button._on_message(button, {"kind": "build"}, None)
+    assert CJK.search(sent[-1]["text"]) and "server" not in sent[-1]["text"]
