@@ -445,3 +445,19 @@ def test_a_decimal_comma_is_taken_in_chinese_too(form):
         form.relabel()
         form.controls["ki67"].value = "20,5"
     assert form.session.profile.ki67 == 20.5 and form.said[-1] == []
+
+
+def test_after_relabelling_the_form_keeps_its_language_in_its_own_callbacks(form):
+    """A widget's callback may run outside the page's language block: the panel's refusals
+    and its summary stay in the language it was drawn in."""
+    with speaking("zh"):
+        form.relabel()
+    form.controls["ki67"].value = "150"  # outside any language block
+    assert form.said[-1][0].startswith("Ki-67（%）应为"), form.said[-1]
+    form.controls["ki67"].value = "30"
+    assert form.session.profile.ki67 == 30
+    assert form.summary.description.startswith("患者：G3 NET（Ki-67 30%）")
+    form.summary.value = False
+    assert form.summary.description.endswith("（▸ 编辑）")
+    form.relabel()  # English again
+    assert form.summary.description.startswith("Patient: G3 NET (Ki-67 30 %)")

@@ -7,11 +7,14 @@ The panel folds away behind a one-line summary of the case (``summary``, shown i
 which gives the plots the whole width of a classroom screen.
 
 Every text is drawn in the language spoken where the panel is built; :meth:`ProfileForm.relabel`
-draws them again in the language spoken where it is called, without changing a value.
+draws them again in the language spoken where it is called, without changing a value. The panel
+remembers that language, so what it writes later (the fold's summary after an edit, a refusal)
+is in it too, whichever context the widget's callback runs in.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 
@@ -20,7 +23,7 @@ from ipywidgets.widgets.widget_description import DescriptionStyle
 from ipywidgets.widgets.widget_string import HTMLStyle, TextStyle
 
 from pnen_explorer.cases import TEACHING_CASES
-from pnen_explorer.i18n import _, current
+from pnen_explorer.i18n import _, current, speaking
 from pnen_explorer.profile import Profile, ProfileError, choice_text, expected, unit_text
 from pnen_explorer.session import Session
 from pnen_explorer.translations import case_name, field_help, term
@@ -65,6 +68,17 @@ def tooltip(field: Field) -> str:
     return _("{what}: {expected}").format(what=what, expected=expected(field))
 
 
+def _in_its_language(method: Callable) -> Callable:
+    """The method, run in the language the panel was last drawn in."""
+
+    @functools.wraps(method)
+    def speaking_its_language(self: ProfileForm, *args: object, **kwargs: object) -> object:
+        with speaking(self.language):
+            return method(self, *args, **kwargs)
+
+    return speaking_its_language
+
+
 class ProfileForm:
     """The teaching-case menu and the profile's controls; ``widget`` is what a page shows."""
 
@@ -72,6 +86,7 @@ class ProfileForm:
         self.session = session
         self.report = report
         self._updating = False
+        self.language = current()
         # Shared layout and style models: every widget model costs the page a round trip.
         self._wide = widgets.Layout(width="300px")
         self._label = DescriptionStyle(description_width="125px")
@@ -147,11 +162,13 @@ class ProfileForm:
 
     def relabel(self) -> None:
         """Draw every label, hover text, placeholder, help and option in the language spoken
-        here, keeping every value (and telling no observer: nothing the person chose changes).
+        here, keeping every value (and telling no observer: nothing the person chose changes);
+        what the panel writes from now on (summary, refusals) is in that language too.
 
         New options would make a dropdown select its first one, so each value is put back
         while the panel ignores its own controls.
         """
+        self.language = current()
         updating, self._updating = self._updating, True
         try:
             self._relabel_dropdown(self.case, self._case_options())
@@ -183,6 +200,7 @@ class ProfileForm:
 
     # --- session -> controls ------------------------------------------------------------------
 
+    @_in_its_language
     def _show(self, _change: object = None) -> None:
         """Set every control from the session's profile and teaching case."""
         self._updating = True
@@ -207,6 +225,7 @@ class ProfileForm:
             summary=self.session.profile.summary(), action=folded
         )
 
+    @_in_its_language
     def _on_fold(self, change: dict) -> None:
         self.widget.layout.display = None if change["new"] else "none"
         self.summary.description = self._summary_text()
@@ -220,6 +239,7 @@ class ProfileForm:
         if not self._updating and change["new"] != CUSTOM:
             self.session.apply_case(change["new"])
 
+    @_in_its_language
     def _on_edit(self, change: dict) -> None:
         if self._updating:
             return
