@@ -220,7 +220,8 @@ OUTCOME_LABELS = {code: o.label for code, o in OUTCOMES.items()}
 OUTCOME_SHORT = {code: o.short for code, o in OUTCOMES.items()}
 """The outcomes in English (codes and order); a figure shows :func:`outcome_name`'s words."""
 
-UNIT_TITLES = {"percent": N_("percent (%)")}
+UNIT_TITLES = {"percent": "percent (%)"}
+"""Units as an English axis names them (others by their code); Chinese: :func:`_unit_title`."""
 LOG_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100)
 NO_EVIDENCE = N_("No evidence for this outcome in this profile")
 
@@ -779,10 +780,18 @@ def _reference_labels(references: pd.DataFrame) -> dict[int, str]:
     }
 
 
+def _source_name(source: str) -> str:
+    """A source as a citation names it: its id ('lu2025'), the primary publications in words
+    on a Chinese page."""
+    if source == "primary" and current() != "en":
+        return _("primary publication")
+    return source
+
+
 def _citation(row: dict, labels: dict[int, str]) -> str:
     """'Yuan 2019 [12] (lu2025 §1)'; the source and section alone for rows without refs."""
     section = row["section"]
-    where = row["source"]
+    where = _source_name(row["source"])
     if section:
         if section[:1].isdigit():
             where += f" §{section}"
@@ -813,7 +822,8 @@ def _wrap(text: str, width: int = 70) -> str:
 WIDE_CHAR = 1.85
 """A Chinese character's width in mean Latin characters (1 em against :data:`CHAR_EM`)."""
 _WIDE = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
-_TOKEN = re.compile(rf"\s+|[^\s{_WIDE}]+|.", re.S)
+_TOKEN = re.compile(rf"\[[^\]\n]{{1,24}}\]|\s+|[^\s{_WIDE}]+|.", re.S)
+"""A line breaks between tokens: a site tag (kept whole), spaces, a Latin word, a character."""
 _NO_LINE_START = frozenset("，。；：、）》」』！？%…·,.;:)]")
 _NO_LINE_END = frozenset("（《「『([")
 
@@ -856,9 +866,12 @@ def _lines(text: str, width: int) -> list[str]:
 
 def _unit_title(unit: str) -> str:
     """A unit as an axis names it: 'percent (%)', 'months' (the glossary's word in Chinese)."""
-    if unit in UNIT_TITLES:
-        return _(UNIT_TITLES[unit])
-    return translations.term(unit, current(), "unit")
+    lang = current()
+    if lang == "en":
+        return UNIT_TITLES.get(unit, unit)
+    if unit == "percent":  # the sign as a placeholder: "percent" itself counts as one
+        return _("proportion ({sign})").format(sign="%")
+    return translations.term(unit, lang, "unit")
 
 
 def _therapy(name: str) -> str:

@@ -6,18 +6,26 @@ names and numbers are made up (``alpha resection``, ``gamma drug``): they stand 
 
 from __future__ import annotations
 
+import html
 import json
 import math
+import re
 import subprocess
 import sys
+import textwrap
+from collections import Counter
 
 import pandas as pd
 import pytest
 
 from pnen_explorer import load_evidence, plots
 from pnen_explorer.data import data_version, table_schema
+from pnen_explorer.i18n import speaking
 from pnen_explorer.matching import match_evidence
 from pnen_explorer.profile import Profile
+from pnen_explorer.review_check import readable, review_vs_primary
+from pnen_explorer.translations import meaning, term
+from pnen_explorer.wording import figure_summary, p_text
 
 NUMBERS = {
     f["name"] for f in table_schema("evidence")["fields"] if f["type"] in ("number", "integer")
@@ -720,3 +728,214 @@ def test_hover_shows_the_primary_publication_check():
     chart = plots.outcome_ranges(load_evidence(), "PFS")
     hovers = [h for trace in chart.figure.data for h in (trace.hovertext or ()) if h]
     assert any("Primary publication: subgroup only" in h for h in hovers)
+
+
+# --- in Chinese ----------------------------------------------------------------------------------
+
+HAN = re.compile(r"[\u4e00-\u9fff]")
+ENGLISH_RUN = re.compile(r"\b[a-z]{2,}(?:[ -][a-z]{2,}){2,}\b", re.I)
+"""Three English words in a row: a sentence or phrase left untranslated."""
+
+
+def shown_texts(figure) -> list[str]:
+    """Every text a person reads in a figure: title, subtitle, legends, axes, row labels,
+    annotations, hover text, tags stripped."""
+    layout = figure.layout
+    texts = [layout.title.text, layout.title.subtitle.text]
+    texts += [t.name for t in figure.data if t.x == (None,)]  # legend entries
+    for key in layout:
+        if key.startswith(("xaxis", "yaxis")):
+            texts += [layout[key].title.text or "", *(layout[key].ticktext or ())]
+        if key.startswith("legend") and layout[key].title.text:
+            texts.append(layout[key].title.text)
+    for a in layout.annotations:
+        texts += [a.text or "", a.hovertext or ""]
+    for t in figure.data:
+        hover = t.hovertext
+        if isinstance(hover, str):
+            texts.append(hover)
+        for row in () if isinstance(hover, str) else hover or ():
+            texts += row if isinstance(row, tuple | list) else [row]
+    plain = (html.unescape(re.sub(r"<[^>]+>", " ", t or "")) for t in texts)
+    return [re.sub(r"\s+", " ", t) for t in plain]
+
+
+def untranslated_data(evidence: pd.DataFrame) -> list[str]:
+    """Texts the data holds only in English (comparators, arms, study names, sources), longest
+    first: names and the data's own words, not the interface's."""
+    found = {str(v) for c in ("comparator", "arm", "study_name") for v in evidence[c] if v}
+    found |= {"Chin J Gen Surg", "Front Endocrinol (Lausanne)"}
+    return sorted(found, key=len, reverse=True)
+
+
+def english_left(texts: list[str], data_words: list[str]) -> list[str]:
+    left = []
+    for text in texts:
+        for word in data_words:
+            text = text.replace(word, " ")
+        left += ENGLISH_RUN.findall(text.replace("\u00a0", " "))
+    return left
+
+
+def numbers(texts) -> Counter:
+    """The numbers of the texts as :func:`meaning` counts them (month names and full-width or
+    superscript digits as numbers: 'June 2019' holds 6 and 2019, '¹⁷⁷Lu' 177)."""
+    found = Counter()
+    for text in texts:
+        found.update({k: v for k, v in meaning(text).items() if k.startswith("number ")})
+    return found
+
+
+def charts(matched: pd.DataFrame) -> dict[str, plots.Chart]:
+    return {
+        "ranges PFS": plots.outcome_ranges(matched, "PFS", show_excluded=True),
+        "ranges ORR": plots.outcome_ranges(matched, "ORR"),
+        "ranges 5-y": plots.outcome_ranges(matched, "survival_5y", show_excluded=True),
+        "two arms": plots.two_arm_comparison(matched, show_excluded=True),
+        "forest": plots.forest_plot(matched, "PFS", show_excluded=True),
+        "map": plots.evidence_map(matched),
+    }
+
+
+@pytest.fixture(scope="module", params=[0, 3, 5])
+def case_matched(request) -> pd.DataFrame:
+    """The evidence matched to three teaching cases (G2 resectable, G3 NET, insulinoma)."""
+    from pnen_explorer.cases import TEACHING_CASES, teaching_case
+
+    name = list(TEACHING_CASES)[request.param]
+    return match_evidence(load_evidence(), teaching_case(name))
+
+
+def test_figures_in_chinese_have_no_english_sentence(case_matched):
+    data_words = untranslated_data(case_matched)
+    with speaking("zh"):
+        built = charts(case_matched)
+        tables = {name: plots.readable(chart.table) for name, chart in built.items()}
+    for name, chart in built.items():
+        texts = shown_texts(chart.figure)
+        assert HAN.search(chart.figure.layout.title.text), name
+        assert english_left(texts, data_words) == [], name
+        table = tables[name]
+        assert all(HAN.search(str(c)) for c in table.columns if c != "Row"), name
+        ids = [c for c in table.columns if c in ("行", "行编号")]
+        cells = [str(v) for v in table.drop(columns=ids).to_numpy().ravel()]
+        assert english_left(cells, data_words) == [], name
+
+
+def test_figures_in_chinese_keep_every_number(case_matched):
+    """The same numbers in both languages: figures, counts, p-values, CIs, references, years
+    (a design's 'Phase 3' is the glossary's III期, so that label is left out)."""
+    with speaking("zh"):
+        chinese = charts(case_matched)
+    english = charts(case_matched)
+    for name in english:
+        en_texts = [t.replace("Phase 3 RCT", "") for t in shown_texts(english[name].figure)]
+        # the same numbers; how often may differ where a glossary name repeats one
+        # ('177Lu-DOTATATE PRRT' is 镥-177(¹⁷⁷Lu))
+        assert set(numbers(en_texts)) == set(numbers(shown_texts(chinese[name].figure))), name
+        assert list(chinese[name].table.columns) == list(english[name].table.columns), name
+        if "Figure" in english[name].table:
+            for en, zh in zip(english[name].table["Figure"], chinese[name].table["Figure"],
+                              strict=True):  # fmt: skip
+                assert meaning(en) == meaning(zh), (en, zh)
+
+
+def test_chinese_figures_use_a_cjk_font_and_english_ones_plotly_s(sample):
+    with speaking("zh"):
+        chinese = plots.outcome_ranges(sample, "PFS", references=REFERENCES).figure
+        empty = plots.forest_plot(sample.iloc[:0], "PFS").figure
+    family = chinese.layout.font.family
+    assert family.startswith('"Noto Sans CJK SC"') and plots.FONT_FAMILY in family
+    assert empty.layout.font.family == family
+    assert plots.outcome_ranges(sample, "PFS").figure.layout.font.family is None
+
+
+def test_a_chinese_figure_leaves_no_chinese_behind_in_the_english_one(sample):
+    """The caches (wrapped lines, reference labels) hold no language: English after Chinese is
+    the English it was."""
+    before = plots.outcome_ranges(sample, "PFS", references=REFERENCES).figure.to_json()
+    with speaking("zh"):
+        chinese = plots.outcome_ranges(sample, "PFS", references=REFERENCES).figure.to_json()
+    after = plots.outcome_ranges(sample, "PFS", references=REFERENCES).figure.to_json()
+    assert before == after and chinese != before
+    assert not HAN.search(json.loads(after)["layout"]["title"]["text"])
+
+
+def test_readable_headings_are_the_english_keys_in_english(sample):
+    table = plots.outcome_ranges(sample, "PFS", show_excluded=True).table
+    assert plots.readable(table) is table
+    with speaking("zh"):
+        shown = plots.readable(plots.outcome_ranges(sample, "PFS", show_excluded=True).table)
+    assert list(shown.columns) == [
+        "治疗",
+        "结局",
+        "数据",
+        "人群",
+        "设计",
+        "出处",
+        "行",
+        "不适用原因",
+    ]
+
+
+def test_chinese_lines_wrap_by_character_and_keep_site_tags_whole():
+    text = "CAPTEM联合钇-90放射性栓塞，局部治疗与全身治疗联合的中位无进展生存期 [部位未说明]"
+    lines = plots._lines(text, 20)
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+    assert lines[-1].endswith(" [部位未说明]")
+    assert all(plots._width(line) <= 20 + plots.WIDE_CHAR for line in lines)
+    assert not any(line.startswith(("，", "。", "）")) for line in lines)
+    english = "Median PFS by central review, primary analysis"
+    assert plots._lines(english, 20) == textwrap.wrap(english, 20, break_long_words=False,
+                                                      break_on_hyphens=False)  # fmt: skip
+
+
+def test_design_labels_are_the_glossary_s_in_chinese():
+    with speaking("zh"):
+        labels_zh = plots.design_labels()
+    assert labels_zh["meta_analysis"] == term("meta_analysis", "zh", "study_design")
+    assert plots.design_labels() == plots.DESIGN_LABELS
+    assert all(HAN.search(label) for label in labels_zh.values())
+
+
+def test_figure_summary_and_p_text_in_chinese_keep_their_meaning():
+    row = {"value": 22.0, "value_low": math.nan, "value_high": math.nan, "unit": "months",
+           "comparator_value": 12.0, "hr": 0.35, "hr_ci_low": 0.2, "hr_ci_high": 0.6,
+           "p_value": "0.027", "direction": "not_stated"}  # fmt: skip
+    english = figure_summary(row)
+    assert english == "22 months vs 12 months; HR 0.35, 95% CI 0.2–0.6 (p = 0.027)"
+    with speaking("zh"):
+        chinese = figure_summary(row)
+        unstated = p_text("")
+        words = figure_summary(row | {"value": math.nan, "comparator_value": math.nan,
+                                      "hr": math.nan, "p_value": "",
+                                      "direction": "favours_therapy"})  # fmt: skip
+    assert chinese == "22个月 vs 12个月；HR 0.35，95% CI 0.2–0.6（p = 0.027）"
+    assert meaning(english) == meaning(chinese)
+    assert HAN.search(unstated) and HAN.search(words) and not ENGLISH_RUN.search(words)
+
+
+def test_review_check_reads_in_chinese(evidence):
+    checks = review_vs_primary(evidence)
+    english = readable(checks)
+    assert list(english.columns)[:3] == ["Row", "Section", "Therapy"]
+    assert "subgroup only" in set(english["Checked against the primary publication"])
+    with speaking("zh"):
+        chinese_checks = review_vs_primary(evidence)
+        chinese = readable(chinese_checks)
+    assert list(checks.columns) == list(chinese_checks.columns)  # the keys code reads
+    assert all(HAN.search(c) for c in chinese.columns if c != "行")
+    assert set(chinese["与原始文献的核对"]) <= {_zh_word(w) for w in set(checks["agreement"])}
+    for en, zh in zip(checks["review_figure"], chinese_checks["review_figure"], strict=True):
+        assert meaning(en) == meaning(zh), (en, zh)
+    data_words = untranslated_data(evidence)
+    cells = [str(v) for v in chinese.drop(columns=["行"]).to_numpy().ravel()]
+    assert english_left(cells, data_words) == []
+
+
+def _zh_word(agreement: str) -> str:
+    from pnen_explorer.i18n import _
+    from pnen_explorer.review_check import AGREEMENT_WORDS
+
+    with speaking("zh"):
+        return _(AGREEMENT_WORDS[agreement])
