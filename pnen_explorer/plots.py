@@ -840,7 +840,8 @@ def _lines(text: str, width: int) -> list[str]:
     """Lines of at most ``width`` characters, words whole (a long word gets a line of its own).
 
     Chinese text breaks between any two characters (never before a closing mark or after an
-    opening one), each character counting :data:`WIDE_CHAR`."""
+    opening one, nor between a number and the character beside it), each character counting
+    :data:`WIDE_CHAR`."""
     if not re.search(f"[{_WIDE}]", text):
         return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False) or [""]
     lines, line, used = [], "", 0.0
@@ -850,9 +851,11 @@ def _lines(text: str, width: int) -> list[str]:
                 line, used = line + " ", used + 1
             continue
         size = _width(token)
+        glued = not line.endswith(" ") and (line[-1:].isdigit() or token[0].isdigit())
         if (
             line.strip()
             and used + size > width
+            and not glued  # a number stays with its unit: '6月', '20例'
             and token[0] not in _NO_LINE_START
             and line.rstrip()[-1] not in _NO_LINE_END
         ):

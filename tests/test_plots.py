@@ -885,6 +885,8 @@ def test_chinese_lines_wrap_by_character_and_keep_site_tags_whole():
     assert lines[-1].endswith(" [部位未说明]")
     assert all(plots._width(line) <= 20 + plots.WIDE_CHAR for line in lines)
     assert not any(line.startswith(("，", "。", "）")) for line in lines)
+    dated = plots._lines("合并中位PFS · 文献检索至2019年6月", 26)
+    assert not any(line.startswith("月") for line in dated)
     english = "Median PFS by central review, primary analysis"
     assert plots._lines(english, 20) == textwrap.wrap(english, 20, break_long_words=False,
                                                       break_on_hyphens=False)  # fmt: skip
