@@ -19,6 +19,16 @@ port, then:
 With --budget N the server gets `--max-kernels N` and only one phase runs: --pages pages at the
 same moment, each counted as a dashboard, a "server full" page or a stuck page (neither within
 --wait seconds); then, once all are closed, the kernels of those pages still alive.
+Pools side by side (one server per round, each started with `--class-size N` and left to
+draw its pool's dashboards before the pages come):
+    .venv/bin/python benchmarks/bench_classroom.py --compare-pools 2,20 --past-pool 40 --wait 300
+--pages pages at once per pool, and --past-pool pages on the largest pool. Per page: end to end
+(from the driver's request to the plot drawn, in one of the headless Chromium pages) and the
+server's share, from the page's own clock: its Navigation Timing entry from requestStart to
+responseEnd (the server renders the page with its kernel), plus the widget state asked of the
+kernel over the websocket (`request_states`) until it arrived (`update_states`); the rest is the
+browser's. Also the CPU seconds of the server and its kernels, of the test browsers and of the
+rest of the machine meanwhile (from /proc), and the highest load average.
 Any `--Class.trait=value` option is passed to the server as it is (as `pnen-explorer dashboard`
 does), e.g. `--BudgetKernelManager.page_connect_timeout=0` to see the idle culler alone.
 Only local traffic; every wait is bounded; the server it started (and any kernel of that
@@ -29,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -65,13 +76,57 @@ SOAK_GIVE_UP = 3  # consecutive failed soak loads: the server is down, stop earl
 MEMORY_LIMIT_MB = 50
 
 
+TIMING_SCRIPT = """(() => {
+  // When this page asked its kernel for the widget state, and when the state arrived.
+  const seen = (window.pnenTimes = {});
+  const text = (data) =>
+    typeof data === "string" ? data
+    : data instanceof ArrayBuffer || ArrayBuffer.isView(data) ? new TextDecoder().decode(data)
+    : "";
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener("open", () => { seen.open ??= performance.now(); });
+      this.addEventListener("message", (event) => {
+        if (seen.asked && !seen.delivered && text(event.data).includes("update_states"))
+          seen.delivered = performance.now();
+      });
+    }
+    send(data) {
+      if (!seen.asked && text(data).includes("request_states")) seen.asked = performance.now();
+      return super.send(data);
+    }
+  };
+})();"""
+TIMES = """() => {
+  const n = performance.getEntriesByType("navigation")[0], t = window.pnenTimes || {};
+  return [n.requestStart, n.responseEnd, t.open ?? null, t.asked ?? null, t.delivered ?? null];
+}"""
+
+
 @dataclass
 class Load:
-    """One page load: seconds until the plot showed (None if it never did), what went wrong."""
+    """One page load: seconds until the plot showed (None if it never did), what went wrong.
+
+    From the page's own clock (Navigation Timing and its websocket, see ``TIMING_SCRIPT``):
+    ``html`` is the request until the last byte of the page (the server renders it with the
+    page's kernel), ``state`` the widget state asked of the kernel until it arrived, and
+    ``connect`` the browser's own time from the last byte of the page until its websocket to
+    the kernel opened (loading and running the page's JavaScript)."""
 
     seconds: float | None
     problem: str
     kernel_id: str | None
+    full: bool = False  # the server said it is full
+    html: float | None = None
+    state: float | None = None
+    connect: float | None = None
+
+    @property
+    def server(self) -> float | None:
+        """The server's share: the page's HTML and the kernel's widget state."""
+        return None if self.html is None or self.state is None else self.html + self.state
 
 
 def pool_size() -> int:
@@ -93,6 +148,7 @@ def kernel_alive(base: str, kernel_id: str) -> bool:
 
 async def new_tab(browser):
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    await context.add_init_script(TIMING_SCRIPT)
     return context, await context.new_page()
 
 
@@ -106,7 +162,10 @@ async def load_page(page, url: str, timeout: float) -> Load:
 
     kernel_id = None
     try:
-        await page.goto(url, wait_until="commit", timeout=left())
+        answer = await page.goto(url, wait_until="commit", timeout=left())
+        if answer is not None and answer.status == 503:
+            await page.wait_for_selector(f"text={FULL_TEXT}", timeout=left())
+            return Load(time.perf_counter() - began, "", None, full=True)
         config = await page.wait_for_selector(
             "#jupyter-config-data", state="attached", timeout=left()
         )
@@ -114,7 +173,15 @@ async def load_page(page, url: str, timeout: float) -> Load:
         await page.wait_for_selector(PLOT, state="visible", timeout=left())
         seconds = time.perf_counter() - began
         found = ERROR_TEXT.search(await page.inner_text("body"))
-        return Load(seconds, found.group(0) if found else "", kernel_id)
+        request, response, opened, asked, delivered = await page.evaluate(TIMES)
+        return Load(
+            seconds,
+            found.group(0) if found else "",
+            kernel_id,
+            html=(response - request) / 1000,
+            state=(delivered - asked) / 1000 if asked and delivered else None,
+            connect=(opened - response) / 1000 if opened else None,
+        )
     except Exception as exc:  # a page that never renders is a result, not a crash
         problem = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"[:160]
         return Load(None, problem, kernel_id)
@@ -164,12 +231,24 @@ async def soak(browser, url: str, loads: int) -> list[Load]:
     return results
 
 
+def spread(values: list[float | None]) -> tuple[float, float] | None:
+    """(median, max) of the values that were measured."""
+    known = [v for v in values if v is not None]
+    return (statistics.median(known), max(known)) if known else None
+
+
 def describe(loads: list[Load]) -> str:
-    times = [r.seconds for r in loads if r.seconds is not None]
-    rendered = f"{len(times)} of {len(loads)} rendered"
-    if times:
-        rendered += f", median {statistics.median(times):.1f} s, max {max(times):.1f} s"
-    return rendered
+    dashboards = [r for r in loads if r.seconds is not None and not r.full]
+    rendered = f"{len(dashboards)} of {len(loads)} rendered"
+    if dashboards:
+        rendered += ", median {:.1f} s, max {:.1f} s".format(
+            *spread([r.seconds for r in dashboards])
+        )
+    server = spread([r.server for r in dashboards])
+    if server:
+        rendered += ", server's share median {:.1f} s, max {:.1f} s".format(*server)
+    full = sum(r.full for r in loads)
+    return rendered + (f", {full} 'server full'" if full else "")
 
 
 def problems(loads: list[Load]) -> list[str]:
@@ -341,6 +420,232 @@ def end_left_kernels(seen: dict[str, int]) -> None:
             os.kill(pid, signal.SIGTERM)
 
 
+@contextlib.contextmanager
+def dashboard_server(options: list[str], pool: int, ready_within: float = 60):
+    """`pnen-explorer dashboard` with ``options`` on a free port: yields (server, base URL, the
+    kernels seen) once it answers and ``pool`` kernels run; stops it and any kernel of it left."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}/"
+    log = Path(tempfile.gettempdir()) / f"pnen-classroom-{port}.log"
+    command = [sys.executable, "-m", "pnen_explorer.cli", "dashboard", "--port", str(port)]
+    with open(log, "w") as out:
+        server = subprocess.Popen([*command, *options], stdout=out, stderr=subprocess.STDOUT)
+    seen: dict[str, int] = {}  # every kernel of this server we saw: id -> pid
+    try:
+        wait_for_http(base + "voila/static/voila.js", server)  # a static file takes no kernel
+        deadline = time.monotonic() + ready_within  # let the preheated pool fill
+        while len(server_kernels(server)) < pool and time.monotonic() < deadline:
+            time.sleep(1)
+        print(f"Voila server pid {server.pid} on {base} (log: {log})", flush=True)
+        yield server, base, seen
+    finally:
+        stop(server, timeout=60)
+        end_left_kernels(seen)
+
+
+# --- pools side by side: the server's share and the browsers' ------------------------------------
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def process_table() -> dict[int, tuple[int, float, str]]:
+    """pid -> (parent pid, CPU seconds used, command name) of every process, from /proc."""
+    table = {}
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue  # ended meanwhile
+        name, fields = stat[stat.index("(") + 1 : stat.rindex(")")], stat.rsplit(")", 1)[1].split()
+        table[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / TICK, name)
+    return table
+
+
+def machine_busy() -> float:
+    """CPU seconds the machine's cores have been busy since boot (/proc/stat)."""
+    ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / TICK  # less idle and iowait
+
+
+def kind_of(pid: int, table: dict, server_pid: int) -> str:
+    """'server' (the server and its kernels), 'browsers' (the Chromium this benchmark runs),
+    'driver' (Playwright's) or 'other' (the rest of the machine)."""
+    at = pid
+    while at in table and at > 1:
+        if at == server_pid:
+            return "server"
+        if at == os.getpid():
+            return "browsers" if "chrom" in table[pid][2] else "driver"
+        at = table[at][0]
+    return "other"
+
+
+class CpuMeter:
+    """CPU seconds used by each kind of process while a round runs (/proc, read every second),
+    the machine's busy share of its cores and the highest 1-minute load average."""
+
+    def __init__(self, server_pid: int):
+        self.server_pid = server_pid
+        self.result: dict[str, float] = {}
+
+    def sample(self) -> None:
+        table = process_table()
+        for pid, (_, cpu, _) in table.items():
+            kind = kind_of(pid, table, self.server_pid)
+            if kind != "other":
+                self.last[pid] = (cpu, kind)
+        load = float(Path("/proc/loadavg").read_text().split()[0])
+        self.load = max(self.load, load)
+
+    async def poll(self) -> None:
+        while True:
+            await asyncio.sleep(1)
+            self.sample()
+
+    async def __aenter__(self):
+        self.began, self.busy = time.monotonic(), machine_busy()
+        self.before = {pid: cpu for pid, (_, cpu, _) in process_table().items()}
+        self.last: dict[int, tuple[float, str]] = {}
+        self.load = 0.0
+        self.task = asyncio.ensure_future(self.poll())
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        self.task.cancel()
+        self.sample()
+        used = {"server": 0.0, "browsers": 0.0, "driver": 0.0}
+        for pid, (cpu, kind) in self.last.items():
+            used[kind] += cpu - self.before.get(pid, 0.0)
+        seconds = time.monotonic() - self.began
+        busy = machine_busy() - self.busy
+        self.result = {
+            **{kind: round(cpu) for kind, cpu in used.items()},
+            "other": round(max(0.0, busy - sum(used.values()))),
+            "busy_share": round(busy / (seconds * (os.cpu_count() or 1)), 2),
+            "load_max": self.load,
+            "seconds": round(seconds),
+        }
+
+
+def wait_until_quiet(server: subprocess.Popen, timeout: float) -> float:
+    """Wait until the server and its kernels use under a tenth of a core (the pool has drawn
+    its dashboards); returns the seconds waited."""
+    began = time.monotonic()
+
+    def used() -> float:
+        table = process_table()
+        return sum(
+            c for pid, (_, c, _) in table.items() if kind_of(pid, table, server.pid) == "server"
+        )
+
+    before = used()
+    while time.monotonic() - began < timeout:
+        time.sleep(3)
+        now = used()
+        if now - before < 0.3:
+            break
+        before = now
+    return time.monotonic() - began
+
+
+async def pool_round(server: subprocess.Popen, base: str, pages: int, wait: float) -> dict:
+    """``pages`` pages at the same moment in fresh headless Chromium, with the CPU it took."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            async with CpuMeter(server.pid) as cpu:
+                loads = await classroom(browser, base, pages, wait)
+        finally:
+            await browser.close()
+    return {"loads": loads, "cpu": cpu.result}
+
+
+def compare_pools(args, server_options: list[str]) -> list[str]:
+    """One server per round: each pool of ``--compare-pools`` with ``--pages`` pages, then
+    ``--past-pool`` pages with the largest pool; the rounds side by side."""
+    from pnen_explorer.classroom import budget_for
+
+    config = json.loads((ROOT / "notebooks" / "voila.json").read_text())
+    configured = config["BudgetKernelManager"]["max_kernels"]
+    rounds = [(pool, args.pages) for pool in args.compare_pools]
+    if args.past_pool:
+        rounds.append((max(args.compare_pools), args.past_pool))
+    results = []
+    for pool, pages in rounds:
+        budget = max(budget_for(pool), configured)  # pool 2: the configuration as shipped
+        options = [f"--class-size={pool}", f"--max-kernels={budget}", *server_options]
+        began = time.monotonic()
+        with dashboard_server(options, pool, ready_within=600) as (server, base, seen):
+            quiet = wait_until_quiet(server, 600)
+            ready = time.monotonic() - began
+            print(f"pool of {pool} ready after {ready:.0f} s (quiet after {quiet:.0f} s)")
+            result = asyncio.run(pool_round(server, base, pages, args.wait))
+            seen.update(server_kernels(server))
+        loads = result["loads"]
+        print(f"pool {pool}, budget {budget}, {pages} pages at once: {describe(loads)}")
+        print(f"  CPU seconds meanwhile: {json.dumps(result['cpu'])}", flush=True)
+        for problem in sorted(set(problems(loads)))[:5]:
+            print(f"  {problems(loads).count(problem)} x {problem}")
+        results.append({"pool": pool, "pages": pages, "ready_s": ready, **result})
+    return side_by_side(results)
+
+
+def side_by_side(results: list[dict]) -> list[str]:
+    """A Markdown table, one column per round, and the ratio of the second round to the first."""
+    measures = [
+        ("end to end: request to plot drawn", lambda r: r.seconds),
+        ("server's share: page's HTML + widget state", lambda r: r.server),
+        ("of which the page's HTML", lambda r: r.html),
+        ("of which the widget state", lambda r: r.state),
+        ("browser: HTML received to websocket open", lambda r: r.connect),
+    ]
+    names = " | ".join(f"pool {r['pool']}, {r['pages']} pages" for r in results)
+    lines = [
+        f"| measure (median / max) | {names} | pool {results[1]['pool']} / pool "
+        f"{results[0]['pool']} |",
+        "|---" * (len(results) + 2) + "|",
+    ]
+
+    def count(result: dict) -> str:
+        loads, text = result["loads"], f"{len(dashboards(result))} of {result['pages']}"
+        full, bad = sum(r.full for r in loads), len(problems(loads))
+        return (
+            text
+            + (f", {full} 'server full'" if full else "")
+            + (f", {bad} problems" if bad else "")
+        )
+
+    lines.append(f"| dashboards drawn | {' | '.join(count(r) for r in results)} | |")
+    for label, measure in measures:
+        values = [spread([measure(x) for x in dashboards(r)]) for r in results]
+        cells = " | ".join(f"{v[0]:.1f} / {v[1]:.1f} s" if v else "—" for v in values)
+        first, second = values[0], values[1]
+        ratio = (
+            f"× {second[0] / first[0]:.2f} / × {second[1] / first[1]:.2f}"
+            if first and second and first[0] > 0 and first[1] > 0
+            else ""
+        )
+        lines.append(f"| {label} | {cells} | {ratio} |")
+    cpu = [r["cpu"] for r in results]
+    for label, key in [
+        ("CPU seconds: server and kernels", "server"),
+        ("CPU seconds: the test browsers", "browsers"),
+        ("CPU seconds: the rest of the machine", "other"),
+    ]:
+        lines.append(f"| {label} | {' | '.join(str(c[key]) for c in cpu)} | |")
+    busy = " | ".join(f"{c['busy_share']:.0%} / {c['load_max']:.0f}" for c in cpu)
+    lines.append(f"| cores busy / highest load average | {busy} | |")
+    ready = " | ".join(f"{r['ready_s']:.0f} s" for r in results)
+    lines.append(f"| pool ready after (server start to quiet) | {ready} | |")
+    return lines
+
+
+def dashboards(result: dict) -> list[Load]:
+    return [r for r in result["loads"] if r.seconds is not None and not r.full]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=20, help="pages opened at the same moment")
@@ -354,55 +659,57 @@ def main() -> None:
         help="serve with --max-kernels BUDGET and count dashboards, 'server full' pages and "
         "stuck pages among --pages opened at once",
     )
+    parser.add_argument(
+        "--compare-pools",
+        type=lambda text: [int(n) for n in text.split(",")],
+        help="pool sizes, e.g. 2,20: --pages pages at once on a server per pool (started with "
+        "--class-size N), the server's share and end to end side by side",
+    )
+    parser.add_argument(
+        "--past-pool",
+        type=int,
+        help="with --compare-pools: one more round of this many pages on the largest pool",
+    )
     args, server_options = parser.parse_known_args()
     if not all(_is_server_option(option) for option in server_options):
         parser.error(f"unrecognized arguments: {' '.join(server_options)}")
+    if args.compare_pools and len(args.compare_pools) + bool(args.past_pool) < 2:
+        parser.error("--compare-pools needs two pools, or one and --past-pool")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # still stop the server
 
     began = time.monotonic()
-    port = free_port()
-    base = f"http://127.0.0.1:{port}/"
-    log = Path(tempfile.gettempdir()) / f"pnen-classroom-{port}.log"
-    command = [sys.executable, "-m", "pnen_explorer.cli", "dashboard", "--port", str(port)]
-    if args.budget:
-        command += [f"--max-kernels={args.budget}", "--BudgetKernelManager.closed_page_grace=30"]
-    command += server_options
-    with open(log, "w") as out:
-        server = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
-    seen: dict[str, int] = {}  # every kernel of this server we saw: id -> pid
-    try:
-        wait_for_http(base + "voila/static/voila.js", server)  # a static file takes no kernel
-        deadline = time.monotonic() + 60  # let the preheated pool fill
-        while len(server_kernels(server)) < pool_size() and time.monotonic() < deadline:
-            time.sleep(1)
-        print(f"Voila server pid {server.pid} on {base} (log: {log})", flush=True)
-        if args.budget:
+    if args.compare_pools:
+        summary = compare_pools(args, server_options)
+    elif args.budget:
+        options = [f"--max-kernels={args.budget}", "--BudgetKernelManager.closed_page_grace=30"]
+        with dashboard_server([*options, *server_options], pool_size()) as (server, base, seen):
             result = asyncio.run(budget_run(server, base, args.pages, args.wait))
             seen.update(server_kernels(server))
-            print(json.dumps(result, indent=1))
-            met = (
-                result["dashboards"] == min(args.budget, args.pages)
-                and result["full"] == max(0, args.pages - args.budget)
-                and result["stuck"] == 0
-                and result["left"] == 0
-            )
+        print(json.dumps(result, indent=1))
+        met = (
+            result["dashboards"] == min(args.budget, args.pages)
+            and result["full"] == max(0, args.pages - args.budget)
+            and result["stuck"] == 0
+            and result["left"] == 0
+        )
+        summary = [
+            "| measure | target | result | met? |\n|---|---|---|---|",
+            f"| {args.pages} pages at once, budget {args.budget} | "
+            f"{min(args.budget, args.pages)} dashboards, "
+            f"{max(0, args.pages - args.budget)} 'server full', 0 stuck, 0 kernels left | "
+            f"{result['dashboards']} dashboards (slowest {result['slowest_dashboard_s']} s), "
+            f"{result['full']} 'server full' (slowest {result['slowest_full_s']} s), "
+            f"{result['stuck']} stuck, {result['left']} kernels left "
+            f"(gone within {result['gone_within_s']} s), peak {result['kernels_at_peak']} "
+            f"kernels | {'yes' if met else 'no'} |",
+        ]
+    else:
+        with dashboard_server(server_options, pool_size()) as (server, base, seen):
             summary = [
-                f"| {args.pages} pages at once, budget {args.budget} | "
-                f"{min(args.budget, args.pages)} dashboards, "
-                f"{max(0, args.pages - args.budget)} 'server full', 0 stuck, 0 kernels left | "
-                f"{result['dashboards']} dashboards (slowest {result['slowest_dashboard_s']} s), "
-                f"{result['full']} 'server full' (slowest {result['slowest_full_s']} s), "
-                f"{result['stuck']} stuck, {result['left']} kernels left "
-                f"(gone within {result['gone_within_s']} s), peak {result['kernels_at_peak']} "
-                f"kernels | {'yes' if met else 'no'} |"
+                "| measure | target | result | met? |\n|---|---|---|---|",
+                *asyncio.run(run(args, server, base, seen)),
             ]
-        else:
-            summary = asyncio.run(run(args, server, base, seen))
-    finally:
-        stop(server, timeout=60)
-        end_left_kernels(seen)
     print(f"\nTotal time {time.monotonic() - began:.0f} s. Summary for the README:\n")
-    print("| measure | target | result | met? |\n|---|---|---|---|")
     print("\n".join(summary))
 
 
