@@ -410,6 +410,7 @@ class Item:
     citation: str
     site: str = ""
     why: str = ""
+    study: str = ""  # the study's name (English in every language), when the citation has it
 
 
 def _items(rows: pd.DataFrame, why: pd.Series | None = None) -> tuple[Item, ...]:
@@ -423,6 +424,7 @@ def _items(rows: pd.DataFrame, why: pd.Series | None = None) -> tuple[Item, ...]
                 _citation(row),
                 SITE_TAGS.get(site, "") if site else "",
                 "" if why is None else str(why.get(index, "") or ""),
+                _text(row, "study_name") if _text(row, "source") == "primary" else "",
             )
         )
     return tuple(items)

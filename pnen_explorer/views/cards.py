@@ -33,7 +33,7 @@ from pnen_explorer.i18n import _, current, ngettext
 from pnen_explorer.learning import change_summary, changed_line
 from pnen_explorer.session import Session
 from pnen_explorer.translations import content, term
-from pnen_explorer.views.html import esc, verdict_badge
+from pnen_explorer.views.html import english, esc, verdict_badge
 from pnen_explorer.vocabulary import GUIDANCE_THERAPIES
 
 CRITERION_MARK = {"met": "met", "not met": "not met", "unknown": "unknown"}
@@ -48,9 +48,12 @@ def _said(text: str) -> str:
 def _item(item: Item, why: bool = False) -> str:
     site = f" <span class='pnen-tag'>{esc(site_text(item.site))}</span>" if item.site else ""
     reason = f" <i>· {esc(_said(item.why))}</i>" if why and item.why else ""
+    cite = esc(item.citation)
+    if item.study:  # a study's name stays English: marked so for readers and checks
+        cite = cite.replace(esc(item.study), english(item.study), 1)
     return (
         f"<li data-id='{esc(item.evidence_id)}'>{esc(item.text)}{site} "
-        f"<span class='pnen-cite'>{esc(item.evidence_id)}, {esc(item.citation)}</span>"
+        f"<span class='pnen-cite'>{esc(item.evidence_id)}, {cite}</span>"
         f"{reason}</li>"
     )
 

@@ -3,6 +3,10 @@
 The tab shows the fields that differ, the verdicts that differ with the reason that decides each
 (:func:`pnen_explorer.learning.compare_verdicts`), and the outcome plot of each patient. Its link
 holds both cases (``pin=yes&a.ki67=30&…&ki67=60…``), so an educator can prepare a comparison.
+
+Its words are drawn in the language spoken where :meth:`CompareTab.render` runs;
+:meth:`CompareTab.relabel` says its buttons and menu again in the language spoken where it is
+called.
 """
 
 from __future__ import annotations
@@ -10,15 +14,18 @@ from __future__ import annotations
 import ipywidgets as widgets
 
 from pnen_explorer import plots
-from pnen_explorer.learning import compare_verdicts, profile_differences
+from pnen_explorer.cards import citation_text, therapy_name
+from pnen_explorer.i18n import N_, _, current
+from pnen_explorer.learning import compare_verdicts, profile_differences, reason_text
 from pnen_explorer.plot_view import PlotView
 from pnen_explorer.session import Session
-from pnen_explorer.views import html
+from pnen_explorer.translations import term
+from pnen_explorer.views import Dropdown, html
 from pnen_explorer.views.html import esc, verdict_badge
 from pnen_explorer.views.tabs import EVIDENCE_INPUTS, TabView
 from pnen_explorer.vocabulary import CORE_OUTCOMES, outcome_label
 
-HELP = (
+HELP = N_(
     "Pin the patient shown now as A, then change the profile on the left (or pick another "
     "teaching case): this tab shows A and B side by side — the fields that differ, the "
     "verdicts that differ and why, and the outcome plot of each."
@@ -28,13 +35,16 @@ HELP = (
 def differences_html(frame) -> str:
     """The fields that differ, as a three-column table (field, A, B)."""
     if frame.empty:
-        return "<p class='pnen-muted'>A and B have the same profile.</p>"
+        same = _("A and B have the same profile.")
+        return f"<p class='pnen-muted'>{esc(same)}</p>"
     rows = "".join(
         f"<tr><th scope='row'>{esc(r.field)}</th><td>{esc(r.a)}</td><td>{esc(r.b)}</td></tr>"
         for r in frame.itertuples(index=False)
     )
+    field = _("Field")
     return (
-        "<table class='pnen pnen-compare'><tr><th scope='col' style='width:22%'>Field</th>"
+        "<table class='pnen pnen-compare'><tr>"
+        f"<th scope='col' style='width:22%'>{esc(field)}</th>"
         "<th scope='col' style='width:39%'>A</th><th scope='col' style='width:39%'>B</th></tr>"
         f"{rows}</table>"
     )
@@ -43,23 +53,25 @@ def differences_html(frame) -> str:
 def verdicts_html(frame) -> str:
     """The verdicts that differ: therapy, then A's and B's verdict, each with its reason."""
     if frame.empty:
-        return "<p class='pnen-muted'>Every therapy has the same verdict for A and B.</p>"
+        same = _("Every therapy has the same verdict for A and B.")
+        return f"<p class='pnen-muted'>{esc(same)}</p>"
 
     def cell(verdict: str, why: str, citation: str) -> str:
         return (
-            f"{verdict_badge(verdict)}<div class='pnen-compare-why'>{esc(why)} "
-            f"<span class='pnen-cite'>{esc(citation)}</span></div>"
+            f"{verdict_badge(verdict)}<div class='pnen-compare-why'>{esc(reason_text(why))} "
+            f"<span class='pnen-cite'>{esc(citation_text(citation))}</span></div>"
         )
 
+    therapy = _("Therapy")
     rows = "".join(
-        f"<tr data-therapy='{esc(r.therapy)}'><th scope='row'>{esc(r.label)}</th>"
+        f"<tr data-therapy='{esc(r.therapy)}'><th scope='row'>{esc(therapy_name(r.therapy))}</th>"
         f"<td>{cell(r.a, r.why_a, r.citation_a)}</td><td>{cell(r.b, r.why_b, r.citation_b)}</td>"
         "</tr>"
         for r in frame.itertuples(index=False)
     )
     return (
         "<table class='pnen pnen-compare pnen-compare-verdicts'><tr><th scope='col' "
-        "style='width:22%'>Therapy</th><th scope='col' style='width:39%'>A</th>"
+        f"style='width:22%'>{esc(therapy)}</th><th scope='col' style='width:39%'>A</th>"
         f"<th scope='col' style='width:39%'>B</th></tr>{rows}</table>"
     )
 
@@ -80,20 +92,13 @@ class CompareTab(TabView):
 
     def _build(self) -> None:
         session = self.session
-        self.pin = widgets.Button(
-            description="Pin this patient as A",
-            tooltip="Keep the patient shown now as A; then change the profile to B",
-            layout=widgets.Layout(width="auto"),
-        )
-        self.unpin = widgets.Button(
-            description="Clear A", tooltip="Stop comparing", layout=widgets.Layout(width="auto")
-        )
+        self.pin = widgets.Button(layout=widgets.Layout(width="auto"))
+        self.unpin = widgets.Button(layout=widgets.Layout(width="auto"))
         self.pin.on_click(lambda _button: session.pin())
         self.unpin.on_click(lambda _button: setattr(session, "pinned", None))
-        self.outcome = widgets.Dropdown(
-            options=[(outcome_label(o), o) for o in CORE_OUTCOMES],
+        self.outcome = Dropdown(
+            options=CORE_OUTCOMES,
             value=session.outcome,
-            description="Outcome plotted",
             style={"description_width": "initial"},
             layout=widgets.Layout(width="auto"),
         )
@@ -120,6 +125,26 @@ class CompareTab(TabView):
             self.plots,
         ]
         self._built = True
+        self.relabel()
+
+    def relabel(self) -> None:
+        """Say the buttons and the outcome menu in the language spoken here (what
+        :meth:`render` draws follows when the tab is drawn again)."""
+        if not self._built:
+            return  # built, and labelled, when first drawn
+        lang = current()
+        self._pin_label()
+        self.pin.tooltip = _("Keep the patient shown now as A; then change the profile to B")
+        self.unpin.description = _("Clear A")
+        self.unpin.tooltip = _("Stop comparing")
+        self.outcome.description = _("Outcome plotted")
+        self.outcome.options = [(term(outcome_label(o), lang, "outcome"), o) for o in CORE_OUTCOMES]
+
+    def _pin_label(self) -> None:
+        if self.session.pinned is None:
+            self.pin.description = _("Pin this patient as A")
+        else:
+            self.pin.description = _("Pin this patient as A again")
 
     def render(self) -> None:
         if not self._built:
@@ -127,11 +152,9 @@ class CompareTab(TabView):
         s = self.session
         a, b = s.pinned, s.profile
         self.unpin.disabled = a is None
-        self.pin.description = (
-            "Pin this patient as A" if a is None else "Pin this patient as A again"
-        )
+        self._pin_label()
         if a is None:
-            self.text.value = f"<p class='pnen-help pnen-compare-empty'>{esc(HELP)}</p>"
+            self.text.value = f"<p class='pnen-help pnen-compare-empty'>{esc(_(HELP))}</p>"
             self.plots.layout.display = "none"
             return
         self.plots.layout.display = None
@@ -140,29 +163,37 @@ class CompareTab(TabView):
             f"<div class='pnen-compare-a'><b>A</b> {esc(a.summary())}</div>"
             f"<div class='pnen-compare-b'><b>B</b> {esc(b.summary())}</div></div>"
         )
+        link_label = _("Link to this comparison")
         link = (
             f"<a href='{esc(s.query())}' target='_blank' class='pnen-compare-link'>"
-            "Link to this comparison</a>"
+            f"{esc(link_label)}</a>"
         )
+        both = _("(both patients are in the link)")
         changed = compare_verdicts(a, b)
+        differ = _("Fields that differ")
+        verdicts = _("Verdicts that differ ({count})").format(count=len(changed))
+        outcome = _("{outcome}: A and B").format(
+            outcome=term(outcome_label(s.outcome), current(), "outcome")
+        )
         self.text.value = (
             heads
-            + f"<p>{link} <span class='pnen-muted'>(both patients are in the link)</span></p>"
-            + "<h4>Fields that differ</h4>"
+            + f"<p>{link} <span class='pnen-muted'>{esc(both)}</span></p>"
+            + f"<h4>{esc(differ)}</h4>"
             + differences_html(profile_differences(a, b))
-            + f"<h4>Verdicts that differ ({len(changed)})</h4>"
+            + f"<h4>{esc(verdicts)}</h4>"
             + verdicts_html(changed)
-            + f"<h4>{esc(outcome_label(s.outcome))}: A and B</h4>"
+            + f"<h4>{esc(outcome)}</h4>"
         )
         for patient, matched, plot, table, name in (
             (a, s.pinned_matched, self.plot_a, self.table_a, "A"),
             (b, s.matched, self.plot_b, self.table_b, "B"),
         ):
+            subtitle = _("{patient}: {summary}").format(patient=name, summary=patient.summary())
             chart = plots.outcome_ranges(
-                matched, s.outcome, subtitle=f"{name}: {patient.summary()}", **self.figure_options
+                matched, s.outcome, subtitle=subtitle, **self.figure_options
             )
             plot.show(chart.figure)
+            behind = _("The figures behind {patient}'s plot").format(patient=name)
             table.value = (
-                f"<details><summary>The figures behind {name}'s plot</summary>"
-                f"{html.table(chart.table)}</details>"
+                f"<details><summary>{esc(behind)}</summary>{html.table(chart.table)}</details>"
             )

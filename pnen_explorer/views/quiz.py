@@ -5,6 +5,10 @@ verdict for a few therapies, and commits. Only then does the view show each answ
 reason, citation and references, the score, and what was missed. The answers come from
 :mod:`pnen_explorer.learning` (generated from the guidance); everything stays in the student's
 own page and kernel: nothing is sent anywhere, and no one else sees the answers.
+
+Its words are drawn in the language spoken where it is built or shown;
+:meth:`QuizView.relabel` draws the case, its buttons and its answers again in the language
+spoken where it is called (the student's choices are kept).
 """
 
 from __future__ import annotations
@@ -14,22 +18,26 @@ from pathlib import Path
 
 import ipywidgets as widgets
 
+from pnen_explorer.cards import citation_text, therapy_name
+from pnen_explorer.i18n import N_, _
 from pnen_explorer.learning import (
     QuizCase,
     missed,
     quiz_case,
     quiz_cases,
+    reason_text,
     reference_text,
     score_line,
     score_quiz,
     verdict_words,
     what_changed,
 )
+from pnen_explorer.views import Dropdown
 from pnen_explorer.views.html import esc, verdict_badge
 
 STYLE = (Path(__file__).resolve().parent.parent / "static" / "quiz.css").read_text("utf-8")
 """The quiz's own styles: it reads the same on the dashboard and in a notebook."""
-INTRO = (
+INTRO = N_(
     "Read the patient, then predict: the WHO 2022 grade, and what the reviews say about each "
     "therapy. Nothing is shown until you check your answers."
 )
@@ -41,45 +49,49 @@ def case_html(case: QuizCase) -> str:
         f"<tr><th scope='row'>{esc(label)}</th><td>{esc(value)}</td></tr>"
         for label, value in case.facts
     )
+    unlisted = _("Fields not listed are unknown.")
     return (
         f"<h3 class='pnen-quiz-title'>{esc(case.title)}</h3>"
         f"<p class='pnen-quiz-story'>{esc(case.story)}</p>"
         f"<table class='pnen pnen-quiz-facts'>{facts}</table>"
-        "<p class='pnen-muted'>Fields not listed are unknown.</p>"
+        f"<p class='pnen-muted'>{esc(unlisted)}</p>"
     )
 
 
 def _answer(value: str) -> str:
     if value in ("G1", "G2", "G3", "NEC", "unknown"):
-        return f"<b>{esc(value)}</b>"
+        return f"<b>{esc(verdict_words(value))}</b>"
     return verdict_badge(value)
 
 
 def score_html(case: QuizCase, answers: dict[str, str]) -> str:
     """'Score: 3 of 5 right'."""
     scored = score_quiz(case, answers)
-    return (
-        f"<div class='pnen-quiz-score' role='status'>Score: <b>{esc(score_line(scored))}</b></div>"
-    )
+    score = esc(_("Score: {score}")).format(score=f"<b>{esc(score_line(scored))}</b>")
+    return f"<div class='pnen-quiz-score' role='status'>{score}</div>"
 
 
 def feedback_html(yours: str | None, answer: str) -> str:
     """The mark beside one question once checked: right, or the answer (and whether the
     student left it open)."""
     if yours == answer:
-        return "<span class='pnen-quiz-ok'>✓ right</span>"
+        right = _("✓ right")
+        return f"<span class='pnen-quiz-ok'>{esc(right)}</span>"
     if yours is None:
-        return f"<span class='pnen-quiz-no'>not answered; the answer: {_answer(answer)}</span>"
-    return f"<span class='pnen-quiz-no'>✗ the answer: {_answer(answer)}</span>"
+        said = esc(_("not answered; the answer: {answer}")).format(answer=_answer(answer))
+    else:
+        said = esc(_("✗ the answer: {answer}")).format(answer=_answer(answer))
+    return f"<span class='pnen-quiz-no'>{said}</span>"
 
 
 def result_html(case: QuizCase, answers: dict[str, str]) -> str:
     """Each answer with its reason and references, and what was missed."""
     scored = score_quiz(case, answers)
     rows = []
+    no_answer = _("no answer")
     for row in scored.to_dict("records"):
-        mark = "✓ right" if row["correct"] else "✗ wrong"
-        yours = _answer(row["yours"]) if row["yours"] else "<i>no answer</i>"
+        mark = esc(_("✓ right") if row["correct"] else _("✗ wrong"))
+        yours = _answer(row["yours"]) if row["yours"] else f"<i>{esc(no_answer)}</i>"
         refs = reference_text(row["ref_nos"])
         rows.append(
             f"<tr class='pnen-quiz-{'right' if row['correct'] else 'wrong'}' "
@@ -90,18 +102,23 @@ def result_html(case: QuizCase, answers: dict[str, str]) -> str:
             + "</td></tr>"
         )
     lost = missed(scored)
+    all_right, what_missed = _("You got every answer right."), _("What you missed")
     missed_html = (
-        "<p><b>You got every answer right.</b></p>"
+        f"<p><b>{esc(all_right)}</b></p>"
         if not lost
-        else "<h4>What you missed</h4><ul class='pnen-quiz-missed'>"
+        else f"<h4>{esc(what_missed)}</h4><ul class='pnen-quiz-missed'>"
         + "".join(f"<li>{esc(text)}</li>" for text in lost)
         + "</ul>"
     )
+    heading = _("The answers, with the reasons and where the review gives them")
+    head = "".join(
+        f"<th scope='col'>{esc(title)}</th>"
+        for title in (_("Question"), _("Yours"), _("Answer"), "", _("Why"))
+    )
     return (
-        "<h4>The answers, with the reasons and where the review gives them</h4>"
-        "<table class='pnen pnen-quiz-answers'><tr><th scope='col'>Question</th>"
-        "<th scope='col'>Yours</th><th scope='col'>Answer</th><th scope='col'></th>"
-        f"<th scope='col'>Why</th></tr>{''.join(rows)}</table>{missed_html}"
+        f"<h4>{esc(heading)}</h4>"
+        f"<table class='pnen pnen-quiz-answers'><tr>{head}</tr>{''.join(rows)}</table>"
+        f"{missed_html}"
     )
 
 
@@ -114,32 +131,26 @@ class QuizView(widgets.VBox):
         self.cases = tuple(cases) if cases is not None else quiz_cases()
         self.session = session
         self.add_class("pnen-quiz")
-        self.menu = widgets.Dropdown(
+        self.menu = Dropdown(
             options=[(c.title, c.key) for c in self.cases],
-            description="Case",
+            description=_("Case"),
             layout=widgets.Layout(width="auto"),
         )
         self.menu.observe(self._on_menu, names="value")
         self.case_text = widgets.HTML()
         self.questions = widgets.VBox()
         self.choices: dict[str, widgets.ToggleButtons] = {}
-        self.check = widgets.Button(
-            description="Check my answers",
-            button_style="primary",
-            tooltip="Commit your answers and see the reasons",
-            layout=widgets.Layout(width="auto"),
-        )
+        self.prompts: dict[str, widgets.HTML] = {}
+        self.check = widgets.Button(button_style="primary", layout=widgets.Layout(width="auto"))
         self.check.on_click(lambda _button: self.commit())
-        self.again = widgets.Button(
-            description="Try again",
-            tooltip="Clear your answers",
-            layout=widgets.Layout(width="auto"),
-        )
+        self.again = widgets.Button(layout=widgets.Layout(width="auto"))
         self.again.on_click(lambda _button: self.reset())
         self.result = widgets.HTML()
         self.score = widgets.HTML()
         self.feedback: dict[str, widgets.HTML] = {}
-        head = [widgets.HTML(f"<style>{STYLE}</style><p class='pnen-muted'>{esc(INTRO)}</p>")]
+        self.intro = widgets.HTML()
+        self._label_buttons()
+        head = [widgets.HTML(f"<style>{STYLE}</style>"), self.intro]
         if len(self.cases) > 1:
             head.append(self.menu)
         self.case_text.add_class("pnen-quiz-case")
@@ -169,6 +180,34 @@ class QuizView(widgets.VBox):
                 self.menu.value = session.quiz_case
         self.show(self.menu.value)
 
+    def _label_buttons(self) -> None:
+        self.intro.value = f"<p class='pnen-muted'>{esc(_(INTRO))}</p>"
+        self.menu.description = _("Case")
+        self.check.description = _("Check my answers")
+        self.check.tooltip = _("Commit your answers and see the reasons")
+        self.again.description = _("Try again")
+        self.again.tooltip = _("Clear your answers")
+
+    def relabel(self) -> None:
+        """Say everything in the language spoken here: the buttons, the case menu, the case,
+        the questions' choices and, once checked, the answers. The case shown, the student's
+        choices and whether they were checked stay as they were."""
+        self._label_buttons()
+        self.cases = tuple(quiz_case(c.key) for c in self.cases)
+        self.menu.options = [(c.title, c.key) for c in self.cases]  # the same case stays
+        case = self.case
+        self.case_text.value = case_html(case)
+        for question in case.questions:
+            choice = self.choices.get(question.key)
+            if choice is None:
+                continue
+            value = choice.value
+            choice.options = _choice_options(question)
+            choice.value = value
+            self.prompts[question.key].value = _prompt_html(question.prompt)
+        if self.check.disabled:  # checked: draw the answers again in this language
+            self.commit()
+
     @property
     def case(self) -> QuizCase:
         return next(c for c in self.cases if c.key == self.menu.value)
@@ -186,23 +225,23 @@ class QuizView(widgets.VBox):
         """Show a case with every choice empty and nothing revealed."""
         case = next(c for c in self.cases if c.key == key)
         self.case_text.value = case_html(case)
-        self.choices, self.feedback = {}, {}
+        self.choices, self.feedback, self.prompts = {}, {}, {}
         rows = []
         for question in case.questions:
             choice = widgets.ToggleButtons(
-                options=[(verdict_words(c), c) for c in question.choices],
-                value=None,
-                style={"button_width": "auto"},
+                options=_choice_options(question), value=None, style={"button_width": "auto"}
             )
             choice.add_class(f"pnen-quiz-choice-{_slug(question.key)}")
             self.choices[question.key] = choice
             mark = widgets.HTML()
             mark.add_class("pnen-quiz-feedback")
             self.feedback[question.key] = mark
+            prompt = widgets.HTML(_prompt_html(question.prompt))
+            self.prompts[question.key] = prompt
             rows.append(
                 widgets.VBox(
                     [
-                        widgets.HTML(f"<b class='pnen-quiz-prompt'>{esc(question.prompt)}</b>"),
+                        prompt,
                         widgets.HBox([choice, mark], layout=widgets.Layout(flex_flow="row wrap")),
                     ]
                 )
@@ -243,12 +282,22 @@ def _slug(text: str) -> str:
     return "".join(c if c.isalnum() else "-" for c in text.lower())
 
 
+def _choice_options(question) -> list[tuple[str, str]]:
+    """A question's choices as (words in the current language, the answer's code)."""
+    return [(verdict_words(c), c) for c in question.choices]
+
+
+def _prompt_html(prompt: str) -> str:
+    return f"<b class='pnen-quiz-prompt'>{esc(prompt)}</b>"
+
+
 class Reveal(widgets.VBox):
     """A button that shows its content only when clicked: an answer a student should not see
     before predicting."""
 
     def __init__(self, label: str, content_html: str, **kwargs):
         super().__init__(**kwargs)
+        self.label = label
         self.content_html = content_html
         self.button = widgets.Button(description=label, layout=widgets.Layout(width="auto"))
         self.content = widgets.HTML()
@@ -263,17 +312,20 @@ class Reveal(widgets.VBox):
 def changes_html(changes) -> str:
     """A :func:`~pnen_explorer.learning.what_changed` table as an HTML table people read."""
     if changes.empty:
-        return "<p>No verdict changed.</p>"
+        nothing = _("No verdict changed.")
+        return f"<p>{esc(nothing)}</p>"
     rows = "".join(
-        f"<tr><th scope='row'>{esc(r.label)}</th><td>{verdict_badge(r.old_verdict)}</td>"
-        f"<td>{verdict_badge(r.new_verdict)}</td><td>{esc(r.deciding)} "
-        f"<span class='pnen-cite'>{esc(r.citation)}</span></td></tr>"
+        f"<tr><th scope='row'>{esc(therapy_name(r.therapy))}</th>"
+        f"<td>{verdict_badge(r.old_verdict)}</td>"
+        f"<td>{verdict_badge(r.new_verdict)}</td><td>{esc(reason_text(r.deciding))} "
+        f"<span class='pnen-cite'>{esc(citation_text(r.citation))}</span></td></tr>"
         for r in changes.itertuples(index=False)
     )
-    return (
-        "<table class='pnen'><tr><th scope='col'>Therapy</th><th scope='col'>Was</th>"
-        f"<th scope='col'>Now</th><th scope='col'>Now decided by</th></tr>{rows}</table>"
+    head = "".join(
+        f"<th scope='col'>{esc(title)}</th>"
+        for title in (_("Therapy"), _("Was"), _("Now"), _("Now decided by"))
     )
+    return f"<table class='pnen'><tr>{head}</tr>{rows}</table>"
 
 
 def exercise(key: str) -> widgets.VBox:
@@ -286,7 +338,7 @@ def exercise(key: str) -> widgets.VBox:
         base = quiz_case(case.base)
         parts.append(
             Reveal(
-                "After checking: every verdict this one change moved",
+                _("After checking: every verdict this one change moved"),
                 changes_html(what_changed(base.profile, case.profile)),
             )
         )
