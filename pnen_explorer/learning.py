@@ -603,4 +603,4 @@ def reference_text(ref_nos: Sequence[int], references: pd.DataFrame | None = Non
         if len(names) > 1:
             first = _("{author} et al.").format(author=first)
         parts.append(f"[{number}] {first} {by_no.at[number, 'year']}")
-    return "; ".join(parts)
+    return ("；" if _chinese() else "; ").join(parts)

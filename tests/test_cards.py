@@ -368,3 +368,97 @@ def test_therapy_labels():
     assert therapy_label("prrt") == "PRRT"
     assert therapy_label("captem") == "CAPTEM"
     assert therapy_label("somatostatin analogues") == "somatostatin analogues"
+
+
+# --- in Chinese -----------------------------------------------------------------------------------
+
+ALLOWED_LATIN = re.compile(
+    r"^(?:[A-Z0-9][A-Za-z0-9]*|p(?:NEN|NET|NEC)|Meta|lu|xue|vs|cm|mg|HPF|Ki|et|al)$"
+)
+"""Latin words a Chinese page may show: abbreviations, drug and trial names (capitalised),
+units, and the sources' keys (lu2025, xue2025)."""
+
+
+def visible_latin(html_text: str) -> list[str]:
+    """The Latin words a reader sees, leaving out what is marked English (study names) and the
+    evidence ids ('primary-051', 'lu2025-010') that cite a row."""
+    import html
+
+    text = re.sub(r"<span lang='en'>.*?</span>", " ", html_text)
+    text = re.sub(r"<[^>]+>", " ", text)
+    text = re.sub(r"\b[a-z]+\d*-\d+\b", " ", html.unescape(text))
+    words = re.findall(r"[A-Za-z][A-Za-z\-]*", text)
+    return [w for w in words if not all(ALLOWED_LATIN.match(p) for p in w.split("-") if p)]
+
+
+def numbers_in(text: str) -> set[str]:
+    import html
+
+    return set(re.findall(r"\d+(?:\.\d+)?", html.unescape(re.sub(r"<[^>]+>", " ", text))))
+
+
+def cards_html(case: str, lang: str) -> list[dict]:
+    from pnen_explorer.i18n import speaking
+    from pnen_explorer.views.cards import TherapyCards
+
+    session = Session()
+    session.apply_case(case, remember=False)
+    with speaking(lang):
+        cards = TherapyCards(session)
+        cards.render()
+    return cards.items
+
+
+@pytest.mark.parametrize("case", THREE_CASES)
+def test_cards_in_chinese_show_no_english_words_and_keep_every_number(case):
+    english, chinese = cards_html(case, "en"), cards_html(case, "zh")
+    assert [i["kind"] for i in english] == [i["kind"] for i in chinese]
+    for en, zh in zip(english, chinese, strict=True):
+        shown = zh["html"] + " " + zh.get("label", "")
+        assert re.search(r"[\u4e00-\u9fff]", shown), shown
+        assert visible_latin(shown) == [], (visible_latin(shown), shown)
+        assert numbers_in(en["html"] + " " + en.get("label", "")) <= numbers_in(shown)
+        assert {k: v for k, v in en.items() if k not in ("html", "label")} == {
+            k: v for k, v in zh.items() if k not in ("html", "label")
+        }
+
+
+def test_the_cards_labels_and_texts_in_chinese():
+    from pnen_explorer.cards import citation_text, level_text, therapy_name
+    from pnen_explorer.i18n import speaking
+
+    with speaking("zh"):
+        assert link_text(0) == "没有适合此患者的证据行"
+        assert "3" in link_text(3) and "Evidence" not in link_text(3)
+        assert therapy_name("platinum-based chemotherapy") == "以铂类药物为主的化疗"
+        assert therapy_name("prrt") == "PRRT" and therapy_name("captem") == "CAPTEM"
+        assert level_text("randomised") == "随机对照" and level_text(NO_LEVEL) == "无适用证据"
+        assert citation_text("lu2025 abstract [3]") == "lu2025 摘要 [3]"
+    assert link_text(3) == "Show the 3 fitting rows in the Evidence tab"
+    assert link_text(1) == "Show the 1 fitting row in the Evidence tab"
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(profiles)
+def test_every_text_a_card_shows_has_its_chinese(profile):
+    """Reasons, notes, lines, evidence bases and why a row does not fit: each has a Chinese
+    text in data/translations_zh.csv (or is built from its phrases)."""
+    from pnen_explorer.translations import has_translation
+
+    session = shared_session()
+    matched = match_evidence(session.evidence, profile)
+    cards = therapy_cards(applicable_therapies(profile, matched), matched, profile)
+    for card in cards.to_dict("records"):
+        texts = [card["deciding"], card["line"], card["evidence_base"], *card["notes"]]
+        texts += [item.why for item in card["others"] if item.why]
+        missing = [t for t in texts if not has_translation(t)]
+        assert missing == [], missing
+
+
+def test_every_rule_premise_and_line_has_its_chinese():
+    from pnen_explorer.guidance import PREMISES, RULES
+    from pnen_explorer.translations import has_translation
+
+    texts = [r.reason for r in RULES] + [p.text for ps in PREMISES.values() for p in ps]
+    texts += list(LINES)
+    assert [t for t in texts if not has_translation(t)] == []

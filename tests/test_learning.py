@@ -4,6 +4,8 @@ the guidance itself."""
 from __future__ import annotations
 
 import dataclasses
+import html
+import re
 from urllib.parse import quote
 
 import pytest
@@ -12,9 +14,12 @@ from hypothesis import HealthCheck, given, settings
 from pnen_explorer import Profile, Session, applicable_therapies, what_changed
 from pnen_explorer.app import Explorer
 from pnen_explorer.cases import TEACHING_CASES, teaching_case
+from pnen_explorer.i18n import speaking
 from pnen_explorer.learning import (
     VARIATIONS,
+    change_summary,
     changed_line,
+    changes_text,
     compare_verdicts,
     missed,
     profile_differences,
@@ -25,7 +30,8 @@ from pnen_explorer.learning import (
     score_quiz,
 )
 from pnen_explorer.share import MAX_NOTICES, Case, case_query, parse_query
-from pnen_explorer.views.quiz import QuizView
+from pnen_explorer.translations import meaning
+from pnen_explorer.views.quiz import QuizView, result_html
 from tests.test_profile import profiles
 
 G3_CASE = "G3 NET, Ki-67 30 % (3.1, 3.4)"
@@ -288,3 +294,104 @@ def test_quiz_mode_hides_the_patient_panel_and_the_tabs():
     assert "quiz=ki67-across-55" in explorer.session.query()
     explorer.quiz_mode.value = False
     assert explorer.root.children[-1] is explorer.main
+
+
+# --- in Chinese -----------------------------------------------------------------------------------
+
+
+def _chinese(text: str) -> bool:
+    return re.search(r"[\u4e00-\u9fff]", text) is not None
+
+
+def _plain(text: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", " ", text))
+
+
+def _latin(text: str) -> list[str]:
+    """Latin words a reader sees: none but abbreviations, names (capitalised), units and the
+    sources' keys."""
+    words = re.findall(r"[A-Za-z][A-Za-z\-]*", _plain(text))
+    allowed = re.compile(r"^(?:[A-Z0-9][A-Za-z0-9]*|p(?:NEN|NET|NEC)|lu|xue|cm|Ki)$")
+    return [w for w in words if not all(allowed.match(p) for p in w.split("-") if p)]
+
+
+def test_quiz_cases_in_chinese_keep_their_keys_answers_and_numbers():
+    english = quiz_cases()
+    with speaking("zh"):
+        chinese = quiz_cases()
+    assert [c.key for c in english] == [c.key for c in chinese]
+    for en, zh in zip(english, chinese, strict=True):
+        assert en.profile == zh.profile
+        for text in (zh.title, zh.story):
+            assert _chinese(text) and _latin(text) == [], text
+        for q_en, q_zh in zip(en.questions, zh.questions, strict=True):
+            assert (q_en.key, q_en.answer, q_en.ref_nos) == (q_zh.key, q_zh.answer, q_zh.ref_nos)
+            assert _chinese(q_zh.reason) and _latin(q_zh.reason) == [], q_zh.reason
+            assert meaning(q_en.reason) == meaning(q_zh.reason), (q_en.reason, q_zh.reason)
+        assert meaning(en.story) == meaning(zh.story)
+        with speaking("zh"):
+            facts = zh.facts
+        assert [v for _label, v in facts if re.search(r"\d", v)] and all(
+            _latin(label + " " + value) == [] for label, value in facts
+        )
+
+
+def test_a_checked_quiz_reads_in_chinese_and_keeps_its_score():
+    case = quiz_case("ki67-across-55")
+    answers = {"grade": "G1", case.questions[1].key: "recommended"}
+    english = result_html(case, answers)
+    with speaking("zh"):
+        zh_case = quiz_case("ki67-across-55")
+        chinese = result_html(zh_case, answers)
+        score = score_line(score_quiz(zh_case, answers))
+        lost = missed(score_quiz(zh_case, answers))
+    assert score == "5题中答对0题"
+    assert _chinese(chinese) and _latin(chinese) == [], _latin(chinese)
+    assert set(re.findall(r"\d+", _plain(english))) <= set(re.findall(r"\d+", _plain(chinese)))
+    assert len(lost) == len(missed(score_quiz(case, answers))) and all(map(_chinese, lost))
+
+
+def test_what_changed_in_chinese_names_the_same_therapies_and_numbers():
+    before = teaching_case(G3_CASE)
+    after = at_ki67(before, 60)
+    changes = what_changed(before, after)
+    with speaking("zh"):
+        line, text = changed_line(changes), changes_text(changes)
+        summary = change_summary(before, after)
+        differences = profile_differences(before, after)
+    assert line == "3项结论改变：CAPTEM、以铂类药物为主的化疗、PRRT"
+    assert summary == "Ki-67（%） 30 % → 60 %"
+    assert list(differences["field"]) == ["Ki-67（%）"]
+    assert _chinese(text) and _latin(text) == [], text
+    assert meaning(changes_text(changes)) == meaning(text)
+
+
+def test_the_quiz_relabels_in_place_keeping_the_case_and_the_choices():
+    view = QuizView()
+    view.menu.value = "sstr-negative"
+    first = next(iter(view.choices))
+    view.choices[first].value = "G1"
+    view.commit()
+    with speaking("zh"):
+        view.relabel()
+    assert view.menu.value == "sstr-negative" and view.choices[first].value == "G1"
+    assert view.check.description == "核对答案" and view.check.disabled
+    assert _chinese(view.case_text.value) and _chinese(view.result.value)
+    assert "只改一处" in view.menu.label
+    view.relabel()
+    assert view.check.description == "Check my answers" and "One change" in view.menu.label
+    assert view.choices[first].value == "G1" and "Score" in view.score.value
+
+
+def test_the_compare_tab_speaks_chinese_and_relabels():
+    explorer = Explorer()
+    explorer.open_query("?case=" + quote(G3_CASE) + "&tab=compare&lang=zh")
+    tab = explorer.views["compare"]
+    tab.pin.click()
+    explorer.form.controls["ki67"].value = "60"
+    assert "不同的结论（3）" in tab.text.value
+    assert tab.pin.description == "重新将此患者固定为A"
+    assert _latin(tab.text.value.split("</a>")[-1]) == [], _latin(tab.text.value)
+    explorer.session.language = "en"
+    assert tab.pin.description == "Pin this patient as A again"
+    assert tab.outcome.description == "Outcome plotted"
