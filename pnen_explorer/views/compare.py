@@ -154,7 +154,8 @@ class CompareTab(TabView):
         self.unpin.disabled = a is None
         self._pin_label()
         if a is None:
-            self.text.value = f"<p class='pnen-help pnen-compare-empty'>{esc(_(HELP))}</p>"
+            help_text = _(HELP)
+            self.text.value = f"<p class='pnen-help pnen-compare-empty'>{esc(help_text)}</p>"
             self.plots.layout.display = "none"
             return
         self.plots.layout.display = None

@@ -181,7 +181,8 @@ class QuizView(widgets.VBox):
         self.show(self.menu.value)
 
     def _label_buttons(self) -> None:
-        self.intro.value = f"<p class='pnen-muted'>{esc(_(INTRO))}</p>"
+        intro = _(INTRO)
+        self.intro.value = f"<p class='pnen-muted'>{esc(intro)}</p>"
         self.menu.description = _("Case")
         self.check.description = _("Check my answers")
         self.check.tooltip = _("Commit your answers and see the reasons")
