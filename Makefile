@@ -56,6 +56,7 @@ messages: setup-test
 		--project pnen-explorer -o $(LOCALE)/pnen_explorer.pot pnen_explorer
 	$(VENV)/bin/pybabel update -i $(LOCALE)/pnen_explorer.pot -d $(LOCALE) -D pnen_explorer \
 		--no-fuzzy-matching --ignore-obsolete
+	sed -i '1,/^msgid ""$$/{/^#, fuzzy$$/d}' $(LOCALE)/*/LC_MESSAGES/*.po  # the header is no guess
 
 # Debian's chromium for the browser tests (Playwright is pointed at it; it never downloads one).
 chromium:

@@ -313,7 +313,7 @@ VARIATIONS: tuple[Variation, ...] = (
         "G3 NET, Ki-67 30 % (3.1, 3.4)",
         {"ki67": 60.0},
         N_(
-            "The same well-differentiated tumour as the Ki-67 30 % case, but a new biopsy "
+            "The same well-differentiated tumour as the case with Ki-67 at 30 %; a new biopsy "
             "reports Ki-67 60 %."
         ),
     ),

@@ -797,7 +797,8 @@ def _citation(row: dict, labels: dict[int, str]) -> str:
             where += f" §{section}"
         else:
             where = _("{source}, {section}").format(source=where, section=section_words(section))
-    refs = joined(f"{labels.get(n) or _('ref.')} [{n}]" for n in row["ref_nos"])
+    ref_word = _("ref.")
+    refs = joined(f"{labels.get(n) or ref_word} [{n}]" for n in row["ref_nos"])
     if refs:
         return _("{cited} ({where})").format(cited=refs, where=where)
     primary = row["study_name"] or (f"doi:{row['doi']}" if row["doi"] else "")

@@ -61,9 +61,7 @@ def test_every_translation_keeps_placeholders_numbers_and_thresholds(catalogue):
             continue
         english = _key(message.id)
         chinese = message.string if isinstance(message.string, str) else message.string[0]
-        assert sorted(PLACEHOLDER.findall(english)) == sorted(PLACEHOLDER.findall(chinese)), (
-            english
-        )
+        assert sorted(PLACEHOLDER.findall(english)) == sorted(PLACEHOLDER.findall(chinese)), english
         assert meaning(english) == meaning(chinese), (english, chinese)
         assert re.findall(r"<[^>]+>", english) == re.findall(r"<[^>]+>", chinese), english
 
@@ -116,9 +114,9 @@ def test_the_language_is_the_context_s():
 
 
 def test_an_unknown_language_is_refused_in_words():
-    with pytest.raises(ValueError, match="no interface language 'fr'; expected one of en, zh"):
-        with speaking("fr"):
-            pass
+    refusal = "no interface language 'fr'; expected one of en, zh"
+    with pytest.raises(ValueError, match=refusal), speaking("fr"):
+        pass
 
 
 def test_a_notebook_sets_its_language_once():

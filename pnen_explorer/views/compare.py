@@ -36,7 +36,7 @@ def differences_html(frame) -> str:
     """The fields that differ, as a three-column table (field, A, B)."""
     if frame.empty:
         same = _("A and B have the same profile.")
-        return f"<p class='pnen-muted'>{esc(same)}</p>"
+        return html.muted(same)
     rows = "".join(
         f"<tr><th scope='row'>{esc(r.field)}</th><td>{esc(r.a)}</td><td>{esc(r.b)}</td></tr>"
         for r in frame.itertuples(index=False)
@@ -54,7 +54,7 @@ def verdicts_html(frame) -> str:
     """The verdicts that differ: therapy, then A's and B's verdict, each with its reason."""
     if frame.empty:
         same = _("Every therapy has the same verdict for A and B.")
-        return f"<p class='pnen-muted'>{esc(same)}</p>"
+        return html.muted(same)
 
     def cell(verdict: str, why: str, citation: str) -> str:
         return (

@@ -160,10 +160,15 @@ def _cell(column: str, value: object) -> str:
     return esc(value)
 
 
+def muted(text: str) -> str:
+    """A quiet paragraph (an empty result, an aside), escaped."""
+    return f"<p class='pnen-muted'>{esc(text)}</p>"
+
+
 def table(frame: pd.DataFrame | None, empty: str | None = None) -> str:
     """An HTML table of any frame, every cell escaped; DOIs become links."""
     if frame is None or frame.empty:
-        return f"<p class='pnen-muted'>{esc(empty or _(NO_ROWS))}</p>"
+        return muted(empty or _(NO_ROWS))
     region = _("table")
     head = "".join(f"<th>{esc(c)}</th>" for c in frame.columns)
     body = "".join(
@@ -216,7 +221,7 @@ def evidence_table(rows: pd.DataFrame, designs: dict[str, str]) -> str:
     for rows that do not fit the patient, why. ``rows`` carries a ``figure`` column.
     """
     if rows.empty:
-        return f"<p class='pnen-muted'>{esc(_(NO_ROWS))}</p>"
+        return muted(_(NO_ROWS))
     lang, no_therapy, more = current(), _("no therapy (epidemiology)"), _("more")
     why = bool((rows["match"] == "excluded").any())
     widths = (15, 24, 29, 13, 19) if not why else (13, 20, 22, 11, 15, 19)
@@ -233,8 +238,8 @@ def evidence_table(rows: pd.DataFrame, designs: dict[str, str]) -> str:
         where = f" §{section}" if section[:1].isdigit() else (f", {section}" if section else "")
         source = f"{row['source']}{where}" + (_(", refs {refs}").format(refs=refs) if refs else "")
         details = "".join(
-            f"<dt>{esc(_(label))}</dt><dd>{_detail(row, column)}</dd>"
-            for column, label in EVIDENCE_DETAILS
+            f"<dt>{esc(heading)}</dt><dd>{_detail(row, column)}</dd>"
+            for column, heading in ((c, _(label)) for c, label in EVIDENCE_DETAILS)
             if _cell(column, row.get(column))
         )
         cells = [
@@ -270,6 +275,4 @@ def references(cited: pd.DataFrame) -> str:
     )
     heads = (_("No."), _("Authors"), _("Year"), _("Title"), _("Journal"), "DOI")
     head = "".join(f"<th>{esc(h)}</th>" for h in heads)
-    return (
-        f"<p class='pnen-muted'>{esc(intro)}</p><table class='pnen'><tr>{head}</tr>{rows}</table>"
-    )
+    return muted(intro) + f"<table class='pnen'><tr>{head}</tr>{rows}</table>"

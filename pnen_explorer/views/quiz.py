@@ -33,7 +33,7 @@ from pnen_explorer.learning import (
     what_changed,
 )
 from pnen_explorer.views import Dropdown
-from pnen_explorer.views.html import esc, verdict_badge
+from pnen_explorer.views.html import esc, muted, verdict_badge
 
 STYLE = (Path(__file__).resolve().parent.parent / "static" / "quiz.css").read_text("utf-8")
 """The quiz's own styles: it reads the same on the dashboard and in a notebook."""
@@ -53,8 +53,7 @@ def case_html(case: QuizCase) -> str:
     return (
         f"<h3 class='pnen-quiz-title'>{esc(case.title)}</h3>"
         f"<p class='pnen-quiz-story'>{esc(case.story)}</p>"
-        f"<table class='pnen pnen-quiz-facts'>{facts}</table>"
-        f"<p class='pnen-muted'>{esc(unlisted)}</p>"
+        f"<table class='pnen pnen-quiz-facts'>{facts}</table>" + muted(unlisted)
     )
 
 
@@ -182,7 +181,7 @@ class QuizView(widgets.VBox):
 
     def _label_buttons(self) -> None:
         intro = _(INTRO)
-        self.intro.value = f"<p class='pnen-muted'>{esc(intro)}</p>"
+        self.intro.value = muted(intro)
         self.menu.description = _("Case")
         self.check.description = _("Check my answers")
         self.check.tooltip = _("Commit your answers and see the reasons")
