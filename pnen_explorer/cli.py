@@ -14,12 +14,13 @@ from pathlib import Path
 
 from pnen_explorer.errors import PnenError
 
-RESOURCES = ("evidence", "references", "therapies")
+RESOURCES = ("evidence", "references", "therapies", "glossary", "translations_zh")
 
 
 def _guess_kind(path: Path) -> str:
     stem = path.stem.lower()
-    return next((kind for kind in RESOURCES if kind != "evidence" and kind in stem), "evidence")
+    named = {kind: kind.split("_")[0] for kind in RESOURCES if kind != "evidence"}
+    return next((kind for kind, word in named.items() if word in stem), "evidence")
 
 
 def validate(path: str, kind: str | None, references: str | None, therapies: str | None) -> int:
@@ -35,8 +36,13 @@ def validate(path: str, kind: str | None, references: str | None, therapies: str
             frame = data.load_evidence(target, references=refs, therapies=ther)
         elif kind == "references":
             frame = data.load_references(target)
-        else:
+        elif kind == "therapies":
             frame = data.load_therapies(target)
+        else:  # a translation table: its contract's schema, nothing to resolve
+            frame, faults = data.validate_table(target, kind)
+            if faults:
+                print(data.EvidenceError(faults))
+                return 1
     except data.EvidenceError as exc:
         print(exc)
         return 1

@@ -28,12 +28,23 @@ def run(*args: str) -> subprocess.CompletedProcess:
         ("evidence.csv", "evidence"),
         ("references.csv", "references"),
         ("therapies.csv", "therapies"),
+        ("glossary.csv", "glossary"),
+        ("translations_zh.csv", "translations_zh"),
     ],
 )
 def test_curated_files_validate(capsys, name, kind):
     assert main(["validate", str(DATA / name)]) == 0
     out = capsys.readouterr().out
     assert out.startswith("ok: ") and f"({kind}, data contract " in out, out
+
+
+def test_a_translation_table_gets_its_faults_in_the_usual_form(capsys, tmp_path):
+    lines = (DATA / "glossary.csv").read_text(encoding="utf-8").splitlines()
+    broken = tmp_path / "my_glossary.csv"
+    broken.write_text("\n".join([lines[0], lines[1], "no,comma,enough"]) + "\n", encoding="utf-8")
+    assert main(["validate", str(broken)]) == 1
+    out = capsys.readouterr().out
+    assert str(broken) in out and "line 3" in out, out
 
 
 @pytest.mark.slow
