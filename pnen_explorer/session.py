@@ -139,8 +139,9 @@ class Session(traitlets.HasTraits):
             if name in inputs:
                 self._cache.pop(derived, None)
         self._pending.add(name)
-        if name == "profile":
-            self.previous_profile = change["old"]
+        if name == "profile":  # the first profile has no predecessor (traitlets' sentinel)
+            old = change["old"]
+            self.previous_profile = old if isinstance(old, Profile) else None
         if name == "language" and self._link and not self._applying:
             self._applying = True  # the link's notices, said again in the new language
             try:
