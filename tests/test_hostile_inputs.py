@@ -382,6 +382,8 @@ def test_thirty_pages_at_once_with_a_budget_of_twenty(tmp_path):
         "20",
         "--MappingKernelManager.cull_idle_timeout=30",
         "--MappingKernelManager.cull_interval=5",
+        # pages asked for over HTTP never connect: let the culler end them soon after
+        "--BudgetKernelManager.page_connect_timeout=30",
     )
     try:
         wait_for_kernels(process, lambda n: n == 2, 90)  # the preheated pool
