@@ -148,3 +148,11 @@ def test_an_empty_link_changes_nothing(session):
     before = (session.profile, session.revision)
     assert session.apply_query("?") == []
     assert (session.profile, session.revision) == before
+
+
+def test_a_new_session_shown_a_case_has_no_change_to_report():
+    """The first profile a session is given has no predecessor: nothing counts as changed."""
+    session = Session()
+    session.apply_case(DEFAULT_CASE)  # remembered, but there is nothing before it
+    assert session.previous_profile is None
+    assert session.changed_verdicts.empty
