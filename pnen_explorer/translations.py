@@ -51,6 +51,8 @@ EVIDENCE_TEXT_COLUMNS = (
     "timepoint",
     "note",
     "agreement_note",
+    "comparator",
+    "arm",
 )
 """The evidence columns that have a Chinese text (each ``<column>_zh`` in an export)."""
 
@@ -362,6 +364,14 @@ def field_help(name: str, lang: str = "zh") -> str:
         return english
     held = _keyed().get(("field", name, "help"))
     return held[1] if held is not None and held[0] == english and held[1] else english
+
+
+def site_tag(site: object, lang: str = "zh") -> str:
+    """'[midgut]' in ``lang`` for a population that is not pancreatic; '' for a pancreatic one."""
+    from pnen_explorer.vocabulary import TUMOUR_SITES
+
+    tag = TUMOUR_SITES.get(str(site), "")
+    return f"[{term(tag, lang, 'site_tag')}]" if tag else ""
 
 
 def liver_type_help(lang: str = "zh") -> str:

@@ -733,8 +733,10 @@ def test_hover_shows_the_primary_publication_check():
 # --- in Chinese ----------------------------------------------------------------------------------
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
-ENGLISH_RUN = re.compile(r"\b[a-z]{2,}(?:[ -][a-z]{2,}){2,}\b", re.I)
-"""Three English words in a row: a sentence or phrase left untranslated."""
+_WORD = r"[A-Za-z]*[a-z][A-Za-z]*"
+ENGLISH_RUN = re.compile(rf"\b{_WORD}(?:[ -]{_WORD}){{2,}}\b")
+"""Three English words in a row (abbreviations such as HAE do not count as words): a sentence or
+phrase left untranslated."""
 
 
 def shown_texts(figure) -> list[str]:
@@ -761,9 +763,9 @@ def shown_texts(figure) -> list[str]:
 
 
 def untranslated_data(evidence: pd.DataFrame) -> list[str]:
-    """Texts the data holds only in English (comparators, arms, study names, sources), longest
-    first: names and the data's own words, not the interface's."""
-    found = {str(v) for c in ("comparator", "arm", "study_name") for v in evidence[c] if v}
+    """Texts the data holds only in English (study names, the sources' journals), longest
+    first: names, not the interface's or the evidence's words."""
+    found = {str(v) for v in evidence["study_name"] if v}
     found |= {"Chin J Gen Surg", "Front Endocrinol (Lausanne)"}
     return sorted(found, key=len, reverse=True)
 
