@@ -17,7 +17,7 @@ How the figures read at a glance:
 - a finding the source states without a number is listed in words under the plot, never drawn
   on an axis of numbers; months and percent never share an axis;
 - a population that is not pancreatic carries its site tag in the label (``[midgut]``,
-  ``[extrapancreatic]``, ``[mixed sites]``: ``vocabulary.site_tag``), and
+  ``[extrapancreatic]``, ``[mixed sites]``: ``translations.site_tag``), and
   ``pancreatic_only=True`` keeps only pancreatic populations;
 - the comparator colour marks a real comparator arm only: a contrast between two subgroups on
   the same therapy is drawn in the therapy colour with an open symbol;
@@ -53,8 +53,14 @@ from pnen_explorer import data, translations
 from pnen_explorer.grouping import ids_by_key
 from pnen_explorer.i18n import N_, _, current, ngettext
 from pnen_explorer.review_check import AGREEMENT_WORDS, section_words
-from pnen_explorer.vocabulary import CORE_OUTCOMES, FIELDS, OUTCOMES, TUMOUR_SITES, site_tag
-from pnen_explorer.wording import DIRECTION_WORDS, direction_words, joined, outcome_name
+from pnen_explorer.vocabulary import CORE_OUTCOMES, FIELDS, OUTCOMES, TUMOUR_SITES
+from pnen_explorer.wording import (
+    DIRECTION_WORDS,
+    direction_words,
+    joined,
+    outcome_name,
+    source_name,
+)
 from pnen_explorer.wording import figure_summary as _figure_summary
 from pnen_explorer.wording import figure_words as _figure_text
 from pnen_explorer.wording import first_author as _first_author
@@ -717,7 +723,7 @@ def _rows(
         row["_excluded"] = row["match"] == "excluded"
         row["_figures"] = any(not math.isnan(row[c]) for c in FIGURE_COLUMNS)
         row["_hr_only"] = not row["_figures"] and not math.isnan(row["hr"])
-        row["_tag"] = _site_tag(row["tumour_site"])
+        row["_tag"] = translations.site_tag(row["tumour_site"], current())
         row["_kind"] = _comparator_kind(row["comparator"])
         found = ASSESSMENT.search(row["outcome_detail"])
         row["_assessment"] = found.group(0) if found else ""
@@ -780,18 +786,10 @@ def _reference_labels(references: pd.DataFrame) -> dict[int, str]:
     }
 
 
-def _source_name(source: str) -> str:
-    """A source as a citation names it: its id ('lu2025'), the primary publications in words
-    on a Chinese page."""
-    if source == "primary" and current() != "en":
-        return _("primary publication")
-    return source
-
-
 def _citation(row: dict, labels: dict[int, str]) -> str:
     """'Yuan 2019 [12] (lu2025 §1)'; the source and section alone for rows without refs."""
     section = row["section"]
-    where = _source_name(row["source"])
+    where = source_name(row["source"])
     if section:
         if section[:1].isdigit():
             where += f" §{section}"
@@ -902,15 +900,6 @@ def _text(row: dict, column: str) -> str:
 def _class_label(therapy_class: str) -> str:
     label = CLASS_LABELS.get(therapy_class)
     return _(label) if label else therapy_class
-
-
-def _site_tag(site: str) -> str:
-    """'[midgut]' (in the context's language) for a population that is not pancreatic."""
-    lang = current()
-    if lang == "en":
-        return site_tag(site)
-    tag = TUMOUR_SITES.get(str(site), "")
-    return f"[{translations.term(tag, lang, 'site_tag')}]" if tag else ""
 
 
 def _assessment_words(assessment: str) -> str:

@@ -38,6 +38,7 @@ READABLE_COLUMNS = (
     ("primary_figures", N_("Primary publications")),
 )
 """The columns :func:`readable` shows, and their headings."""
+READABLE_KEYS = tuple(key for key, _label in READABLE_COLUMNS)
 
 
 def review_vs_primary(evidence: pd.DataFrame) -> pd.DataFrame:
@@ -113,7 +114,7 @@ def readable(checks: pd.DataFrame) -> pd.DataFrame:
             ],
             "primary_figures": checks["primary_figures"].astype(object),
         },
-        columns=[key for key, _label in READABLE_COLUMNS],
+        columns=list(READABLE_KEYS),
     )
     return frame.rename(columns={key: _(label) for key, label in READABLE_COLUMNS})
 

@@ -152,3 +152,11 @@ def first_author(authors: str) -> str:
     if len(words) > 1 and words[-1].isupper() and len(words[-1]) <= 3:
         words = words[:-1]
     return " ".join(words) or first
+
+
+def source_name(source: str) -> str:
+    """A source as a citation names it: its id ('lu2025'), the primary publications in words
+    on a Chinese page."""
+    if source == "primary" and current() != "en":
+        return _("primary publication")
+    return source

@@ -195,6 +195,5 @@ class CompareTab(TabView):
             )
             plot.show(chart.figure)
             behind = _("The figures behind {patient}'s plot").format(patient=name)
-            table.value = (
-                f"<details><summary>{esc(behind)}</summary>{html.table(chart.table)}</details>"
-            )
+            behind_table = html.table(plots.readable(chart.table))
+            table.value = f"<details><summary>{esc(behind)}</summary>{behind_table}</details>"

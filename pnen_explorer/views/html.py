@@ -7,13 +7,14 @@ text, never run.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
 from pnen_explorer.i18n import N_, _, current
-from pnen_explorer.translations import content, evidence_text, term
-from pnen_explorer.vocabulary import site_tag
+from pnen_explorer.review_check import section_words
+from pnen_explorer.translations import content, evidence_text, site_tag, term
+from pnen_explorer.wording import source_name
 
 BADGE_TEXT = "#FFFFFF"
 VERDICT_COLOURS = {  # Okabe–Ito hues, darkened to carry white text at 4.5:1 or more
@@ -165,15 +166,19 @@ def muted(text: str) -> str:
     return f"<p class='pnen-muted'>{esc(text)}</p>"
 
 
-def table(frame: pd.DataFrame | None, empty: str | None = None) -> str:
-    """An HTML table of any frame, every cell escaped; DOIs become links."""
+def table(
+    frame: pd.DataFrame | None, empty: str | None = None, kinds: Mapping[str, str] | None = None
+) -> str:
+    """An HTML table of any frame, every cell escaped; DOIs become links, agreement codes
+    badges. ``kinds`` names the kind of a column whose heading is in words (heading -> key)."""
     if frame is None or frame.empty:
         return muted(empty or _(NO_ROWS))
     region = _("table")
+    keys = [(kinds or {}).get(c, c) for c in frame.columns]
     head = "".join(f"<th>{esc(c)}</th>" for c in frame.columns)
     body = "".join(
         "<tr>"
-        + "".join(f"<td>{_cell(c, v)}</td>" for c, v in zip(frame.columns, row, strict=True))
+        + "".join(f"<td>{_cell(k, v)}</td>" for k, v in zip(keys, row, strict=True))
         + "</tr>"
         for row in frame.itertuples(index=False)
     )
@@ -232,11 +237,14 @@ def evidence_table(rows: pd.DataFrame, designs: dict[str, str]) -> str:
     )
     body = []
     for row in rows.to_dict("records"):
-        tag = site_tag(row.get("tumour_site", ""))
+        tag = site_tag(row.get("tumour_site", ""), lang)
         refs = ", ".join(map(str, row["ref_nos"]))
         section = str(row["section"])
-        where = f" §{section}" if section[:1].isdigit() else (f", {section}" if section else "")
-        source = f"{row['source']}{where}" + (_(", refs {refs}").format(refs=refs) if refs else "")
+        where = f" §{section}" if section[:1].isdigit() else f", {section_words(section)}"
+        where = where if section else ""
+        source = f"{source_name(row['source'])}{where}" + (
+            _(", refs {refs}").format(refs=refs) if refs else ""
+        )
         details = "".join(
             f"<dt>{esc(heading)}</dt><dd>{_detail(row, column)}</dd>"
             for column, heading in ((c, _(label)) for c, label in EVIDENCE_DETAILS)
@@ -249,7 +257,7 @@ def evidence_table(rows: pd.DataFrame, designs: dict[str, str]) -> str:
             f"{esc(row['figure'])}<details><summary>{esc(more)}</summary>"
             f"<dl>{details}</dl></details>",
             esc(evidence_text(row, "population", lang))
-            + (f" <span class='pnen-tag'>{esc(content(tag, lang))}</span>" if tag else ""),
+            + (f" <span class='pnen-tag'>{esc(tag)}</span>" if tag else ""),
             esc(designs.get(row["study_design"], row["study_design"])),
             esc(source),
         ]

@@ -11,7 +11,7 @@ from typing import ClassVar
 import ipywidgets as widgets
 import pandas as pd
 
-from pnen_explorer import plots
+from pnen_explorer import plots, review_check
 from pnen_explorer.cards import therapy_label
 from pnen_explorer.export import (
     cited_references,
@@ -109,7 +109,7 @@ class OutcomesTab(TabView):
             s.matched, s.outcome, subtitle=self.subtitle, **self.figure_options
         )
         self.plot.show(chart.figure)
-        self.table.value = html.table(chart.table)
+        self.table.value = html.table(plots.readable(chart.table))
 
 
 class ComparisonsTab(TabView):
@@ -130,8 +130,12 @@ class ComparisonsTab(TabView):
         forest = plots.forest_plot(s.matched, "PFS", subtitle=subtitle, **self.figure_options)
         self.forest.show(forest.figure)
         checks = review_vs_primary(s.matched)
+        shown = review_check.readable(checks)
+        agreement = shown.columns[list(review_check.READABLE_KEYS).index("agreement")]
+        shown[agreement] = checks["agreement"].to_numpy()  # codes, drawn as badges in words
         heading = html.esc(_("Review figures checked against the primary publications"))
-        self.table.value = f"<h4>{heading}</h4>" + html.table(checks.drop(columns=["primary_ids"]))
+        table = html.table(shown, kinds={agreement: "agreement"})
+        self.table.value = f"<h4>{heading}</h4>" + table
 
 
 class EvidenceTab(TabView):
@@ -271,7 +275,7 @@ class MapTab(TabView):
         s = self.session
         chart = plots.evidence_map(s.matched, subtitle=self.subtitle, **self.figure_options)
         self.plot.show(chart.figure)
-        self.table.value = html.table(chart.table)
+        self.table.value = html.table(plots.readable(chart.table))
 
 
 class ReferencesTab(TabView):
