@@ -283,4 +283,4 @@ def references(cited: pd.DataFrame) -> str:
     )
     heads = (_("No."), _("Authors"), _("Year"), _("Title"), _("Journal"), "DOI")
     head = "".join(f"<th>{esc(h)}</th>" for h in heads)
-    return muted(intro) + f"<table class='pnen'><tr>{head}</tr>{rows}</table>"
+    return muted(intro) + f"<table class='pnen pnen-references'><tr>{head}</tr>{rows}</table>"
