@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -146,7 +147,9 @@ def test_a_loading_page_keeps_its_kernel_and_a_forgotten_one_does_not():
         for kernel_id in list(manager._kernels):
             await manager.cull_kernel_if_idle(kernel_id)
 
-    asyncio.run(cull_all())
+    # in a thread of its own: a browser test's Playwright may hold this thread's event loop
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, cull_all()).result()
     assert sorted(ended) == ["forgotten", "no-page"]
     assert set(manager._awaiting_page) == {"loading"}
 
