@@ -306,7 +306,7 @@ def main() -> None:
             for name, values in times.items():
                 print(describe(f"{name} render (plot and controls visible)", values))
                 ratio = statistics.median(values) / statistics.median(hello_times)
-                print(f"render ratio {name} / hello-world: {ratio:.2f} (target ≤ 1.25)")
+                print(f"render ratio {name} / hello-world: {ratio:.2f} (target ≤ 1.15)")
             urls = {name: url for name, (_, url) in servers.items()}
             timings = interactions(browser, urls, floor_url, args.interactions)
             for measure, values in timings.items():
