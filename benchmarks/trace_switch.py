@@ -1,7 +1,7 @@
 """Where one Outcome switch and one Ki-67 change spend their time in the page, step by step.
 
 Run after `make test`'s set-up:  .venv/bin/python benchmarks/trace_switch.py [--repeats 8]
-[--trace DIR] [--profile]
+[--trace DIR] [--profile] [--parts]
 
 Serves the dashboard with its own configuration, opens it in headless Chromium on the Outcomes
 tab and, for each change, splits the time from the browser's event to the painted plot into:
@@ -12,7 +12,9 @@ given); the widget manager decoding it and updating the model until `Plotly.reac
 outside (the WebSocket and `Plotly.react` are wrapped before use); the kernel's own steps are in
 `profile_switch.py`. With ``--trace DIR`` one switch of each kind is also recorded as a Chromium
 performance trace (open it in Chrome's Performance panel), and its main-thread time summarised
-by event; with ``--profile`` the page's JavaScript during one change is listed by function.
+by event; with ``--profile`` the page's JavaScript during one change is listed by function; with
+``--parts`` the Outcomes figure is redrawn as drawn and without its legends and footnotes, to
+see what a lighter figure would save.
 """
 
 from __future__ import annotations
@@ -115,6 +117,7 @@ TASK_WRAPPERS = {
     "ThreadPool_RunTask",
     "Receive mojo message",
     "SimpleWatcher::OnHandleReady",
+    "V8.StackGuard",
 }
 """Events that only wrap the work of a task: their children are summarised instead."""
 
@@ -165,12 +168,52 @@ def js_profile(page, action, top: int = 15) -> list[tuple[str, float]]:
     return totals.most_common(top)
 
 
+# In the page: Plotly.react of the figure as drawn, and without its legends and footnotes, from
+# an empty plot and over the same figure; medians of `repeats`, interleaved.
+PARTS = """async (repeats) => {
+  const Plotly = await globalThis[Symbol.for('pnen-explorer.plotly')].bundle;
+  const el = document.querySelector('.js-plotly-plot:not([style*="display: none"])');
+  const copy = (x) => JSON.parse(JSON.stringify(x));
+  const data = copy(el.data), layout = copy(el.layout);
+  const variants = {
+    'as drawn': (l) => l,
+    'without legends': (l) => ({ ...l, showlegend: false }),
+    'without footnotes': (l) => ({ ...l, annotations: [] }),
+    'without both': (l) => ({ ...l, showlegend: false, annotations: [] }),
+  };
+  const settle = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+  const times = {};
+  for (let i = 0; i < repeats; i++) {
+    for (const [name, change] of Object.entries(variants)) {
+      Plotly.purge(el);
+      await settle();
+      let start = performance.now();
+      await Plotly.react(el, copy(data), change(copy(layout)));
+      (times[`${name}, from empty`] ||= []).push(performance.now() - start);
+      await settle();
+      start = performance.now();
+      await Plotly.react(el, copy(data), change(copy(layout)));
+      (times[`${name}, over itself`] ||= []).push(performance.now() - start);
+      await settle();
+    }
+  }
+  await Plotly.react(el, data, layout);
+  const median = (a) => a.sort((x, y) => x - y)[a.length >> 1];
+  return Object.entries(times).map(([k, v]) => [k, median(v)]);
+}"""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=8)
     parser.add_argument("--trace", type=Path, help="also save one Chromium trace of each change")
     parser.add_argument(
         "--profile", action="store_true", help="also list the page's JavaScript by self time"
+    )
+    parser.add_argument(
+        "--parts",
+        action="store_true",
+        help="also time Plotly.react of the figure without its legends and footnotes",
     )
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
@@ -220,6 +263,10 @@ def main() -> None:
                     print(f"{name}: the page's JavaScript by self time")
                     for function, ms in js_profile(page, action):
                         print(f"  {ms:6.1f} ms  {function}")
+            if args.parts:
+                print(f"Plotly.react of the Outcomes figure (medians of {args.repeats}):")
+                for name, ms in page.evaluate(PARTS, args.repeats):
+                    print(f"  {name}: {ms:.1f} ms")
             browser.close()
     finally:
         stop(server)
