@@ -149,6 +149,15 @@ def case_link(query: str, summary: str) -> str:
     )
 
 
+SHORT = 6
+"""A cell of at most this many characters is kept on one line: a table squeezed by a long
+note must not break a two-character Chinese word such as 引言 into one character a line."""
+
+
+def _fit(value: object) -> str:
+    return " class='pnen-nowrap'" if isinstance(value, str) and len(value) <= SHORT else ""
+
+
 def _cell(column: str, value: object) -> str:
     if column == "doi":
         return doi_link(value)
@@ -175,10 +184,10 @@ def table(
         return muted(empty or _(NO_ROWS))
     region = _("table")
     keys = [(kinds or {}).get(c, c) for c in frame.columns]
-    head = "".join(f"<th>{esc(c)}</th>" for c in frame.columns)
+    head = "".join(f"<th{_fit(c)}>{esc(c)}</th>" for c in frame.columns)
     body = "".join(
         "<tr>"
-        + "".join(f"<td>{_cell(k, v)}</td>" for k, v in zip(keys, row, strict=True))
+        + "".join(f"<td{_fit(v)}>{_cell(k, v)}</td>" for k, v in zip(keys, row, strict=True))
         + "</tr>"
         for row in frame.itertuples(index=False)
     )
