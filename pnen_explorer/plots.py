@@ -418,7 +418,7 @@ def outcome_ranges(
     shown = drawn + words
     table = _row_table(shown)
     if not shown:
-        return Chart(_empty_figure(st, title, subtitle, notes, hidden), table)
+        return Chart(_empty_figure(st, title, subtitle, notes), table)
     panels = [
         _panel(
             st,
@@ -463,7 +463,7 @@ def two_arm_comparison(
     notes = _scope_notes(hidden, pancreatic_only)
     table = _row_table(rows)
     if not rows:
-        return Chart(_empty_figure(st, title, subtitle, notes, hidden), table)
+        return Chart(_empty_figure(st, title, subtitle, notes), table)
     drawn = [r for r in rows if r["_figures"]]
     words = [r for r in rows if not r["_figures"]]
     facets = Counter((r["outcome"], r["unit"]) for r in drawn)
@@ -507,7 +507,7 @@ def forest_plot(
     title = _("{outcome}: hazard ratios by therapy").format(outcome=outcome_name(outcome))
     notes = _scope_notes(hidden, pancreatic_only)
     if not rows:
-        return Chart(_empty_figure(st, title, subtitle, notes, hidden), _row_table(rows))
+        return Chart(_empty_figure(st, title, subtitle, notes), _row_table(rows))
     panel = _forest_panel(st, rows)
     legend = _legend(panel.rows, [(_("Hazard ratio, 95% CI"), THERAPY_COLOUR, "circle")])
     chart_rows = panel.rows
@@ -548,7 +548,7 @@ def evidence_map(
             ).format(count=left_out)
         )
     if cells_table.empty:
-        return Chart(_empty_figure(st, title, subtitle, notes, 0), _map_readable(cells_table))
+        return Chart(_empty_figure(st, title, subtitle, notes), _map_readable(cells_table))
     cells = cells_table.to_dict("records")
     outcomes = list(dict.fromkeys(cells_table["outcome"]))
     grid = [cells[i : i + len(outcomes)] for i in range(0, len(cells), len(outcomes))]
@@ -1767,18 +1767,10 @@ def _compose(
     return _figure(traces, layout)
 
 
-def _empty_figure(st: _Style, title: str, subtitle: str, notes: list[str], hidden: int):
-    """A titled figure that says there is nothing to show, and why where known."""
+def _empty_figure(st: _Style, title: str, subtitle: str, notes: list[str]):
+    """A titled figure that says there is nothing to show (its notes say what was left out)."""
 
     message = _esc(_(NO_EVIDENCE))
-    if hidden:
-        message += "<br>" + _esc(
-            ngettext(
-                "({count} row not for this profile hidden; show_excluded=True shows them)",
-                "({count} rows not for this profile hidden; show_excluded=True shows them)",
-                hidden,
-            ).format(count=hidden)
-        )
     frame = _Frame(st, title, subtitle, notes, [], set())
     layout = frame.layout(st.px(200), label_px=0)
     layout["annotations"].append(

@@ -373,10 +373,13 @@ def test_an_outcome_without_evidence_gives_a_clear_empty_figure(sample):
 
 
 def test_all_rows_excluded_says_how_many_were_hidden():
+    """Said once, under the title, in a clinician's words (no code to type in a dashboard)."""
     only = frame([row(1, value=3, unit="months", match="excluded", why="NEC only")])
     chart = plots.outcome_ranges(only, "PFS", references=REFERENCES)
-    message = next(t for t in annotation_texts(chart.figure) if plots.NO_EVIDENCE in t)
-    assert "1 row not for this profile hidden" in message
+    assert any(plots.NO_EVIDENCE in t for t in annotation_texts(chart.figure))
+    texts = shown_texts(chart.figure)
+    assert sum("1 row about other patients than this one left out" in t for t in texts) == 1
+    assert not any("show_excluded" in t for t in texts)
 
 
 def test_frames_without_match_columns_work(sample):
