@@ -44,7 +44,7 @@ import pandas as pd
 from pnen_explorer.i18n import N_, _, current
 from pnen_explorer.matching import APPLICABILITY_COLUMNS, match_evidence
 from pnen_explorer.profile import Profile
-from pnen_explorer.translations import content, evidence_line, term
+from pnen_explorer.translations import content, evidence_line, evidence_text, term
 from pnen_explorer.vocabulary import TUMOUR_SITES
 from pnen_explorer.wording import figure_text
 
@@ -390,7 +390,7 @@ def _citation(row: Mapping) -> str:
     source = _text(row, "source")
     section = _text(row, "section")
     if source == "primary":
-        name = _text(row, "study_name")
+        name = evidence_text(row, "study_name", current())
         if name:
             return _("{study} (primary)").format(study=name).strip()
         return _("primary publication")
@@ -424,7 +424,9 @@ def _items(rows: pd.DataFrame, why: pd.Series | None = None) -> tuple[Item, ...]
                 _citation(row),
                 SITE_TAGS.get(site, "") if site else "",
                 "" if why is None else str(why.get(index, "") or ""),
-                _text(row, "study_name") if _text(row, "source") == "primary" else "",
+                evidence_text(row, "study_name", current())
+                if _text(row, "source") == "primary"
+                else "",
             )
         )
     return tuple(items)

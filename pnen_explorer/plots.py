@@ -799,7 +799,7 @@ def _citation(row: dict, labels: dict[int, str]) -> str:
     refs = joined(f"{labels.get(n) or ref_word} [{n}]" for n in row["ref_nos"])
     if refs:
         return _("{cited} ({where})").format(cited=refs, where=where)
-    primary = row["study_name"] or (f"doi:{row['doi']}" if row["doi"] else "")
+    primary = _text(row, "study_name") or (f"doi:{row['doi']}" if row["doi"] else "")
     return _("{cited} ({where})").format(cited=primary, where=where) if primary else where
 
 
@@ -929,9 +929,8 @@ def _row_name(row: dict) -> str:
         name = _("{name}: subgroup vs {comparator}").format(name=name, comparator=_comparator(row))
     elif row["comparator"]:
         name = _("{name} vs {comparator}").format(name=name, comparator=_comparator(row))
-    study = row["study_name"]
-    if study and len(study) <= 18:  # a trial's short name, as clinicians know it
-        name = _("{study}: {name}").format(study=study, name=name)
+    if row["study_name"] and len(row["study_name"]) <= 18:  # a trial's name, as clinicians say it
+        name = _("{study}: {name}").format(study=_text(row, "study_name"), name=name)
     return _tagged(name, row["_tag"])
 
 
@@ -1370,7 +1369,7 @@ def _forest_panel(st: _Style, rows: list[dict]) -> _Panel:
 
 def _forest_name(row: dict) -> str:
     """'SANET-ep vs placebo [extrapancreatic]': the trial (or arm, or citation) and comparator."""
-    name = row["study_name"] or _text(row, "arm") or row["citation"]
+    name = _text(row, "study_name") or _text(row, "arm") or row["citation"]
     if row["comparator"]:
         name = _("{name} vs {comparator}").format(name=name, comparator=_comparator(row))
     return _tagged(name, row["_tag"])

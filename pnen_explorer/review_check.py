@@ -87,7 +87,9 @@ def _primary_figures(found: pd.DataFrame | None) -> str:
     if found is None:
         return ""
     return joined(
-        _("{study}: {figure}").format(study=p["study_name"], figure=figure_summary(p))
+        _("{study}: {figure}").format(
+            study=translations.evidence_text(p, "study_name", current()), figure=figure_summary(p)
+        )
         for _i, p in found.iterrows()
     )
 

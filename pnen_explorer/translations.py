@@ -53,6 +53,7 @@ EVIDENCE_TEXT_COLUMNS = (
     "agreement_note",
     "comparator",
     "arm",
+    "study_name",
 )
 """The evidence columns that have a Chinese text (each ``<column>_zh`` in an export)."""
 

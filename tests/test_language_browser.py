@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from urllib.parse import quote
 
 import pandas as pd
@@ -88,13 +89,13 @@ CODE = re.compile(r"\b[a-z_]+=\w+")
 
 
 @functools.cache
-def study_names() -> frozenset[str]:
-    """The words of the studies' names as the data gives them ('Thomas 2020 CAPTEM in NEN'):
-    names, shown as they are in every language, like the first authors of the references."""
-    evidence = pd.read_csv(DATA / "evidence.csv", dtype=str, keep_default_na=False)
+def author_names() -> frozenset[str]:
+    """The references' authors (a study is named by its first author: 'Thomas 2020'): names,
+    shown as they are in every language."""
     references = pd.read_csv(DATA / "references.csv", dtype=str, keep_default_na=False)
-    texts = [*evidence["study_name"], *references["authors"]]
-    return frozenset(w.strip("-'’.") for text in texts for w in WORD.findall(text))
+    plain = unicodedata.normalize("NFKD", " ".join(references["authors"]))  # Riihimäki: Riihimaki
+    plain = "".join(c for c in plain if not unicodedata.combining(c))
+    return frozenset(w.strip("-'’.") for w in WORD.findall(plain))
 
 
 def allowed(word: str) -> bool:
@@ -104,7 +105,7 @@ def allowed(word: str) -> bool:
         or any(c.isdigit() for c in word)
         or word in ALLOWED
         or word in UNITS
-        or word in study_names()
+        or word in author_names()
         or re.fullmatch(r"[A-Z][a-z]?", word) is not None  # a chemical symbol or an initial
     )
     if whole or "-" not in word:

@@ -49,7 +49,7 @@ def _item(item: Item, why: bool = False) -> str:
     site = f" <span class='pnen-tag'>{esc(site_text(item.site))}</span>" if item.site else ""
     reason = f" <i>· {esc(_said(item.why))}</i>" if why and item.why else ""
     cite = esc(item.citation)
-    if item.study:  # a study's name stays English: marked so for readers and checks
+    if item.study and item.study.isascii():  # a trial's name as it is (CLARINET): marked English
         cite = cite.replace(esc(item.study), english(item.study), 1)
     return (
         f"<li data-id='{esc(item.evidence_id)}'>{esc(item.text)}{site} "

@@ -220,8 +220,9 @@ def _detail(row: dict, column: str) -> str:
     """One line of an opened Evidence row, in the page's language."""
     if column in ("statement", "note", "agreement_note"):
         return esc(evidence_text(row, column, current()))
-    if column == "study_name":
-        return english(row.get(column) or "")
+    if column == "study_name":  # a trial's name stays as it is: marked English
+        name = evidence_text(row, column, current())
+        return english(name) if name == (row.get(column) or "") else esc(name)
     if column == "origin":
         word = ORIGINS.get(row.get("origin") or "")
         return esc(_(word)) if word else _cell(column, row.get(column))
