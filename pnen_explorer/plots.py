@@ -52,15 +52,9 @@ import pandas as pd
 from pnen_explorer import data, translations
 from pnen_explorer.grouping import ids_by_key
 from pnen_explorer.i18n import N_, _, current, ngettext
-from pnen_explorer.review_check import AGREEMENT_WORDS, section_words
+from pnen_explorer.review_check import AGREEMENT_WORDS, source_place
 from pnen_explorer.vocabulary import CORE_OUTCOMES, FIELDS, OUTCOMES, TUMOUR_SITES
-from pnen_explorer.wording import (
-    DIRECTION_WORDS,
-    direction_words,
-    joined,
-    outcome_name,
-    source_name,
-)
+from pnen_explorer.wording import DIRECTION_WORDS, direction_words, joined, outcome_name
 from pnen_explorer.wording import figure_summary as _figure_summary
 from pnen_explorer.wording import figure_words as _figure_text
 from pnen_explorer.wording import first_author as _first_author
@@ -788,13 +782,7 @@ def _reference_labels(references: pd.DataFrame) -> dict[int, str]:
 
 def _citation(row: dict, labels: dict[int, str]) -> str:
     """'Yuan 2019 [12] (lu2025 §1)'; the source and section alone for rows without refs."""
-    section = row["section"]
-    where = source_name(row["source"])
-    if section:
-        if section[:1].isdigit():
-            where += f" §{section}"
-        else:
-            where = _("{source}, {section}").format(source=where, section=section_words(section))
+    where = source_place(row["source"], row["section"])
     ref_word = _("ref.")
     refs = joined(f"{labels.get(n) or ref_word} [{n}]" for n in row["ref_nos"])
     if refs:

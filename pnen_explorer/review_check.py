@@ -14,7 +14,7 @@ import pandas as pd
 
 from pnen_explorer import translations
 from pnen_explorer.i18n import N_, _, current
-from pnen_explorer.wording import figure_summary, joined, outcome_name
+from pnen_explorer.wording import figure_summary, joined, outcome_name, source_name
 
 AGREEMENT_WORDS = {
     "agrees": N_("agrees"),
@@ -38,7 +38,6 @@ READABLE_COLUMNS = (
     ("primary_figures", N_("Primary publications")),
 )
 """The columns :func:`readable` shows, and their headings."""
-READABLE_KEYS = tuple(key for key, _label in READABLE_COLUMNS)
 
 
 def review_vs_primary(evidence: pd.DataFrame) -> pd.DataFrame:
@@ -116,7 +115,7 @@ def readable(checks: pd.DataFrame) -> pd.DataFrame:
             ],
             "primary_figures": checks["primary_figures"].astype(object),
         },
-        columns=list(READABLE_KEYS),
+        columns=[key for key, _label in READABLE_COLUMNS],
     )
     return frame.rename(columns={key: _(label) for key, label in READABLE_COLUMNS})
 
@@ -132,3 +131,13 @@ def section_words(section: object) -> str:
     if word is None or current() == "en":
         return text
     return _(word)
+
+
+def source_place(source: str, section: object) -> str:
+    """Where a row comes from, as a citation says it: 'lu2025 §1.1', 'lu2025, abstract'."""
+    where, text = source_name(source), section_words(section)
+    if not text:
+        return where
+    if text[:1].isdigit():
+        return f"{where} §{text}"
+    return _("{source}, {section}").format(source=where, section=text)

@@ -99,12 +99,6 @@ TUMOUR_SITES: Mapping[str, str] = MappingProxyType(
 about) -> the short tag a label carries; pancreatic populations carry none."""
 
 
-def site_tag(site: object) -> str:
-    """'[midgut]' for a population that is not pancreatic; '' for a pancreatic one."""
-    tag = TUMOUR_SITES.get(str(site), "")
-    return f"[{tag}]" if tag else ""
-
-
 # --- therapies ---------------------------------------------------------------------------------
 
 

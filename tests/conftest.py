@@ -160,6 +160,19 @@ PLOT = ".js-plotly-plot .main-svg"
 KERNEL_FILE = re.compile(r"kernel-([0-9a-f-]{36})\.json")
 
 
+def open_tab(page, title: str) -> None:
+    """Open a tab by its title (in the page's language) and wait for its plot, if it has one."""
+    page.get_by_role("tab", name=title, exact=True).click()
+    page.wait_for_function(
+        "t => [...document.querySelectorAll('.lm-TabBar-tab.lm-mod-current')]"
+        ".some(e => e.textContent.trim() === t)",
+        arg=title,
+    )
+    page.wait_for_timeout(300)  # the tab's widgets settle
+    if page.locator(".pnen-plot:visible").count():
+        page.wait_for_selector(".pnen-plot:visible .main-svg", timeout=60_000)
+
+
 def set_ki67(page, value: str) -> None:
     """Type a Ki-67 into its field and commit it with Enter, as a person does."""
     field = page.get_by_label("Ki-67 (%)", exact=True)

@@ -18,7 +18,7 @@ import pytest
 from pnen_explorer.i18n import _, speaking
 from pnen_explorer.vocabulary import TABS
 
-from .conftest import DATA, PLOT
+from .conftest import DATA, PLOT, open_tab
 from .test_presentation_browser import CASES
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -127,18 +127,6 @@ def english_words(texts: list[str]) -> list[str]:
 def tab_titles(lang: str) -> list[str]:
     with speaking(lang):
         return [_(title) for title in TABS.values()]
-
-
-def open_tab(page, title: str) -> None:
-    page.get_by_role("tab", name=title, exact=True).click()
-    page.wait_for_function(
-        "t => [...document.querySelectorAll('.lm-TabBar-tab.lm-mod-current')]"
-        ".some(e => e.textContent.trim() === t)",
-        arg=title,
-    )
-    page.wait_for_timeout(300)  # the tab's widgets settle
-    if page.locator(".pnen-plot:visible").count():
-        page.wait_for_selector(".pnen-plot:visible .main-svg", timeout=60_000)
 
 
 @pytest.mark.parametrize("case", CASES, ids=["G2-type-I", "G3-Ki67-30", "G1-type-III"])

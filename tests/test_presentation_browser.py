@@ -12,7 +12,7 @@ import pytest
 
 from pnen_explorer.vocabulary import TABS
 
-from .conftest import PLOT
+from .conftest import PLOT, open_tab
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -47,17 +47,6 @@ def open_case(page, url: str, case: str, presenter: bool = False):
     page.wait_for_selector(".pnen-grade", state="attached", timeout=30_000)
     if presenter:
         page.wait_for_selector(".pnen-presenter", timeout=30_000)
-
-
-def open_tab(page, title: str) -> None:
-    page.get_by_role("tab", name=title, exact=True).click()
-    page.wait_for_function(
-        "t => [...document.querySelectorAll('.lm-TabBar-tab.lm-mod-current')]"
-        ".some(e => e.textContent.trim() === t)",
-        arg=title,
-    )
-    if title in ("Outcomes", "Comparisons", "Evidence map"):
-        page.wait_for_selector(".pnen-plot:visible .main-svg", timeout=30_000)
 
 
 def overlaps(texts: list[dict]) -> list[tuple[str, str]]:

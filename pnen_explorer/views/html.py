@@ -12,9 +12,8 @@ from collections.abc import Iterable, Mapping
 import pandas as pd
 
 from pnen_explorer.i18n import N_, _, current
-from pnen_explorer.review_check import section_words
+from pnen_explorer.review_check import source_place
 from pnen_explorer.translations import content, evidence_text, site_tag, term
-from pnen_explorer.wording import source_name
 
 BADGE_TEXT = "#FFFFFF"
 VERDICT_COLOURS = {  # Okabe–Ito hues, darkened to carry white text at 4.5:1 or more
@@ -249,10 +248,7 @@ def evidence_table(rows: pd.DataFrame, designs: dict[str, str]) -> str:
     for row in rows.to_dict("records"):
         tag = site_tag(row.get("tumour_site", ""), lang)
         refs = ", ".join(map(str, row["ref_nos"]))
-        section = str(row["section"])
-        where = f" §{section}" if section[:1].isdigit() else f", {section_words(section)}"
-        where = where if section else ""
-        source = f"{source_name(row['source'])}{where}" + (
+        source = source_place(row["source"], row["section"]) + (
             _(", refs {refs}").format(refs=refs) if refs else ""
         )
         details = "".join(

@@ -131,7 +131,7 @@ class ComparisonsTab(TabView):
         self.forest.show(forest.figure)
         checks = review_vs_primary(s.matched)
         shown = review_check.readable(checks)
-        agreement = shown.columns[list(review_check.READABLE_KEYS).index("agreement")]
+        agreement = _(dict(review_check.READABLE_COLUMNS)["agreement"])
         shown[agreement] = checks["agreement"].to_numpy()  # codes, drawn as badges in words
         heading = html.esc(_("Review figures checked against the primary publications"))
         table = html.table(shown, kinds={agreement: "agreement"})
