@@ -10,11 +10,13 @@ the figure's serialisation and the wire; the largest message is the figure, its 
 given); the widget manager decoding it and updating the model until `Plotly.react` starts;
 `Plotly.react` itself; and the last step to the painted frame. The page is instrumented from
 outside (the WebSocket and `Plotly.react` are wrapped before use); the kernel's own steps are in
-`profile_switch.py`. With ``--trace DIR`` one switch of each kind is also recorded as a Chromium
-performance trace (open it in Chrome's Performance panel), and its main-thread time summarised
-by event; with ``--profile`` the page's JavaScript during one change is listed by function; with
-``--parts`` the Outcomes figure is redrawn as drawn and without its legends and footnotes, to
-see what a lighter figure would save.
+`profile_switch.py`. The floor of `bench_page.py` (a bare Dropdown and HTML label) is switched
+in the same run, interleaved, and every step is also given as a ratio to it. With ``--trace
+DIR`` one switch of each kind is also recorded as a Chromium performance trace (open it in
+Chrome's Performance panel), and its main-thread time summarised by event; with ``--profile``
+the page's JavaScript during one change is listed by function; with ``--parts`` the Outcomes
+figure is redrawn as drawn and without its legends and footnotes, to see what a lighter figure
+would save.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_page import ARM, ROOT, start
+from bench_page import ARM, ROOT, floor_notebook, floor_switch, start
 from conftest import CHROMIUM, CHROMIUM_ARGS, PLOT, set_ki67, stop
 
 # Before any script of the page: every WebSocket message in and out, with its time and size.
@@ -222,6 +224,11 @@ def main() -> None:
     server, url = start(
         [sys.executable, "-m", "pnen_explorer.cli", "dashboard"], ROOT, folder / "server.log"
     )
+    floor, floor_url = start(
+        [sys.executable, "-m", "voila", str(floor_notebook(folder)), "--no-browser"],
+        folder,
+        folder / "floor.log",
+    )
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -231,6 +238,11 @@ def main() -> None:
             page.wait_for_selector(PLOT, state="visible", timeout=120_000)
             page.get_by_role("tab", name="Outcomes").click()
             page.evaluate(REACT)
+            floor_page = browser.new_context().new_page()
+            floor_page.goto(floor_url)
+            floor_page.wait_for_selector(".widget-html-content", timeout=120_000)
+            choices = itertools.cycle(["second", "first"])
+            floors: list[float] = []
             outcome = page.get_by_label("Outcome", exact=True)
             outcomes = itertools.cycle(["Overall survival (OS)", "Progression-free survival (PFS)"])
             ki67s = itertools.cycle(["30", "8"])
@@ -239,15 +251,20 @@ def main() -> None:
                 "change Ki-67": lambda: set_ki67(page, next(ki67s)),
             }
             results: dict[str, list[dict[str, float]]] = {name: [] for name in actions}
-            for _ in range(args.repeats):
+            for _ in range(args.repeats):  # the floor interleaved with the changes
+                floors.append(floor_switch(floor_page, next(choices))[0] * 1000)
                 for name, action in actions.items():
                     results[name].append(change(page, action))
+            base = statistics.median(floors)
+            print(f"floor: a bare Dropdown -> HTML label, in the page: {base:.1f} ms")
             for name, runs in results.items():
-                print(f"{name} (medians of {len(runs)}):")
+                print(f"{name} (medians of {len(runs)}; ratio to the floor):")
                 for key in runs[0]:
                     value = statistics.median(r[key] for r in runs)
-                    unit = "" if "(" in key or key.startswith("messages") else " ms"
-                    print(f"  {key}: {value:.1f}{unit}")
+                    if "(" in key or key.startswith("messages"):
+                        print(f"  {key}: {value:.1f}")
+                    else:
+                        print(f"  {key}: {value:.1f} ms, × {value / base:.2f}")
             if args.trace:
                 args.trace.mkdir(parents=True, exist_ok=True)
                 for name, action in actions.items():
@@ -266,10 +283,11 @@ def main() -> None:
             if args.parts:
                 print(f"Plotly.react of the Outcomes figure (medians of {args.repeats}):")
                 for name, ms in page.evaluate(PARTS, args.repeats):
-                    print(f"  {name}: {ms:.1f} ms")
+                    print(f"  {name}: {ms:.1f} ms, × {ms / base:.2f} of the floor")
             browser.close()
     finally:
         stop(server)
+        stop(floor)
 
 
 if __name__ == "__main__":
