@@ -144,8 +144,8 @@ class EvidenceTab(TabView):
 
     def __init__(self, session: Session):
         super().__init__(session)
-        self.therapy = Dropdown(options=[("", "")], layout=widgets.Layout(width="360px"))
-        self.sort_by = Dropdown(options=list(SORT_KEYS), layout=widgets.Layout(width="260px"))
+        self.therapy = Dropdown(options=[("", "")], layout=widgets.Layout(width="auto"))
+        self.sort_by = Dropdown(options=list(SORT_KEYS), layout=widgets.Layout(width="auto"))
         self.show_excluded = widgets.Checkbox(indent=False, layout=widgets.Layout(width="380px"))
         self._therapy_options()
         for control, name in (
@@ -155,7 +155,7 @@ class EvidenceTab(TabView):
         ):
             widgets.link((control, "value"), (session, name))
         self.upload = UploadButton(  # refuses a file over the limit in the page, unsent
-            max_bytes=MAX_UPLOAD_BYTES, accept=".csv", layout=widgets.Layout(width="240px")
+            max_bytes=MAX_UPLOAD_BYTES, accept=".csv", layout=widgets.Layout(flex="0 0 auto")
         )
         self.upload.observe(self._on_upload, names="value")
         self.upload_report = widgets.HTML()
