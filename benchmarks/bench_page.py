@@ -1,7 +1,7 @@
 """Page render and interaction in a real browser, against plain Voila's hello-world page.
 
 Run after `make test`'s set-up:  .venv/bin/python benchmarks/bench_page.py [--pairs 7]
-[--interactions 10] [--baseline DIR]
+[--interactions 10] [--pause SECONDS] [--baseline DIR]
 
 Starts plain `voila` on a one-cell print("hello") notebook and the project's dashboard with
 its own configuration, then loads them interleaved A B A B in fresh headless Chromium contexts
@@ -12,6 +12,11 @@ it (which adds its own round trips to the browser). Each is also given as a rati
 measured in the same run, interleaved: a bare notebook with one Dropdown and one HTML label
 (switch the menu, wait for the label), the cheapest round trip a widget page can make. Kernel
 memory: resident memory of the page's kernel after render; widget models the explorer creates.
+
+``--pause SECONDS`` waits that long before every interaction (the floor's too), as a person
+reading the plot does; by default each change follows the last at once. The Outcomes tab draws
+the other outcomes' figures ahead once the page has been quiet for a second, so a switch after
+a pause shows a figure already drawn, and one right after a change draws it from memory.
 
 ``--baseline DIR`` serves a second dashboard from another checkout of the project (e.g.
 ``git worktree add /tmp/before <commit>``) in the same run, interleaved with the first, so a
@@ -136,9 +141,11 @@ def render_time(browser, url: str, selector: str) -> float:
 
 # Armed before each action: notes when the page receives the user's change (the `change` event
 # of a dropdown, Enter in a number field) and resolves, in the animation frame that paints it,
-# with the milliseconds until every plot on the page shows a new drawing.
+# with the milliseconds until every plot shown on the page shows a new drawing (figures drawn
+# ahead and kept hidden do not count).
 ARM = """() => {
-  const signature = () => [...document.querySelectorAll('.js-plotly-plot')].map(p =>
+  const signature = () => [...document.querySelectorAll('.js-plotly-plot')]
+    .filter(p => p.offsetParent).map(p =>
     (p.querySelector('.main-svg')?.innerHTML.length ?? 0) + '|' +
     (p.querySelector('.gtitle')?.textContent ?? '')).join(';');
   const before = signature();
@@ -184,7 +191,7 @@ def time_until_plot_changes(page, action) -> tuple[float, float]:
 
 
 def interactions(
-    browser, urls: dict[str, str], floor_url: str, repeats: int
+    browser, urls: dict[str, str], floor_url: str, repeats: int, pause: float = 0.0
 ) -> dict[str, list[float]]:
     """Timings of every interaction, the floor's switch interleaved with the dashboards'."""
     pages = {}
@@ -200,6 +207,7 @@ def interactions(
     timings: dict[str, list[float]] = {}
 
     def record(name: str, measured: tuple[float, float]) -> None:
+        time.sleep(pause)  # before the next interaction: the measured one is over
         timings.setdefault(f"{name}, in the page", []).append(measured[0])
         timings.setdefault(f"{name}, as the test driver sees it", []).append(measured[1])
 
@@ -263,6 +271,9 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=7)
     parser.add_argument("--interactions", type=int, default=10)
     parser.add_argument(
+        "--pause", type=float, default=0.0, help="seconds of reading before each interaction"
+    )
+    parser.add_argument(
         "--baseline", type=Path, help="another checkout of the project, served side by side"
     )
     args = parser.parse_args()
@@ -308,7 +319,7 @@ def main() -> None:
                 ratio = statistics.median(values) / statistics.median(hello_times)
                 print(f"render ratio {name} / hello-world: {ratio:.2f} (target ≤ 1.15)")
             urls = {name: url for name, (_, url) in servers.items()}
-            timings = interactions(browser, urls, floor_url, args.interactions)
+            timings = interactions(browser, urls, floor_url, args.interactions, args.pause)
             for measure, values in timings.items():
                 print(describe(measure, values, "ms"), end="")
                 where = measure.split(", ", 1)[1]

@@ -70,6 +70,8 @@ class Explorer:
         """The widgets, labelled in the session's language."""
         self.form = ProfileForm(self.session, self.guard(self.show_errors))
         self.views: dict[str, TabView] = {v.key: v(self.session) for v in (*TAB_VIEWS, CompareTab)}
+        for view in self.views.values():
+            view.guard = self.guard
         self.tabs = widgets.Tab(
             children=[v.widget for v in self.views.values()],
             layout=widgets.Layout(flex="1 1 auto", min_width="0"),

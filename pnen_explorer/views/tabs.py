@@ -6,6 +6,7 @@ A tab is drawn only when it is visible and one of its inputs changed since it wa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 import ipywidgets as widgets
@@ -49,6 +50,8 @@ class TabView:
 
     def __init__(self, session: Session):
         self.session = session
+        self.guard: Callable[[Callable], Callable] = lambda callback: callback
+        """Wraps a view's own callbacks (the explorer gives its language and error handling)."""
 
     @property
     def title(self) -> str:
@@ -85,6 +88,10 @@ class TreatmentsTab(TabView):
 
 
 class OutcomesTab(TabView):
+    """One plot per outcome, switched in the page: the chosen outcome's figure is built and
+    sent first, the others when the page asks for them; an outcome switch then costs the
+    kernel only the table under the plot."""
+
     key = "outcomes"
     depends = EVIDENCE_INPUTS | {"outcome", "presenter"}
 
@@ -95,21 +102,47 @@ class OutcomesTab(TabView):
         )
         self.relabel()
         widgets.link((self.outcome, "value"), (session, "outcome"))
-        self.plot, self.table = PlotView(), widgets.HTML()
+        self.plot, self.table = PlotView(chooser=self.outcome), widgets.HTML()
+        self.plot.on_want(lambda: self.guard(self.build_all)())
         self.widget = widgets.VBox([self.outcome, self.plot, self.table])
+        self._charts: dict[str, plots.Chart] = {}
+        self._built_for: tuple = ()
+        self._matched: pd.DataFrame | None = None
 
     def relabel(self) -> None:
         lang = current()
         self.outcome.description = _("Outcome")
         self.outcome.options = [(term(outcome_label(o), lang, "outcome"), o) for o in CORE_OUTCOMES]
 
-    def render(self) -> None:
+    def _inputs(self) -> tuple:
+        """What the figures are drawn from; the same inputs give the same figures."""
         s = self.session
-        chart = plots.outcome_ranges(
-            s.matched, s.outcome, subtitle=self.subtitle, **self.figure_options
+        return (id(s.matched), s.presenter, current(), self.subtitle)
+
+    def _send(self, outcomes: list[str], fresh: bool) -> None:
+        s = self.session
+        for outcome in outcomes:
+            self._charts[outcome] = plots.outcome_ranges(
+                s.matched, outcome, subtitle=self.subtitle, **self.figure_options
+            )
+        self.plot.show_each(
+            [self._charts[o].figure if o in outcomes else None for o in CORE_OUTCOMES], fresh
         )
-        self.plot.show(chart.figure)
-        self.table.value = html.table(plots.readable(chart.table))
+
+    def render(self) -> None:
+        inputs = self._inputs()
+        if inputs != self._built_for:
+            self._charts, self._built_for = {}, inputs
+            self._matched = self.session.matched  # kept: its id is not reused while in use
+            self._send([self.session.outcome], fresh=True)
+        elif self.session.outcome not in self._charts:
+            self._send([self.session.outcome], fresh=False)
+        self.table.value = html.table(plots.readable(self._charts[self.session.outcome].table))
+
+    def build_all(self) -> None:
+        """The figures of the outcomes not built yet, for the page to draw while idle."""
+        if self._inputs() == self._built_for:
+            self._send([o for o in CORE_OUTCOMES if o not in self._charts], fresh=False)
 
 
 class ComparisonsTab(TabView):
