@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 
 import pytest
 
-from pnen_explorer import Profile
+from pnen_explorer import Profile, plots
 from pnen_explorer.app import Explorer, build_explorer
 from pnen_explorer.cases import TEACHING_CASES
-from pnen_explorer.vocabulary import TABS
+from pnen_explorer.views import html as views_html
+from pnen_explorer.vocabulary import CORE_OUTCOMES, TABS
 
 
 @pytest.fixture
@@ -189,3 +191,36 @@ def test_folding_the_panel_hides_nothing_else(explorer):
         if w.layout.display == "none"
     ]
     assert hidden == []
+
+
+def test_the_outcomes_tab_sends_the_chosen_figure_first_and_the_rest_when_asked(explorer):
+    """An Outcome switch is drawn from figures the page already holds: the kernel sends the
+    chosen outcome's figure first, every other when the page asks (after its first paint), and
+    builds nothing on a switch; a new patient makes every figure new."""
+    select(explorer, "outcomes")
+    tab, session = explorer.views["outcomes"], explorer.session
+    plot = tab.plot
+
+    def expected(outcome: str) -> dict:
+        chart = plots.outcome_ranges(session.matched, outcome, subtitle=tab.subtitle)
+        return json.loads(chart.figure.to_json())
+
+    assert [bool(f) for f in plot.figures] == [o == session.outcome for o in CORE_OUTCOMES]
+    generation = plot.generation
+    plot._handle_custom_msg({"want": "all", "generation": generation}, [])
+    assert plot.generation == generation
+    assert plot.figures == [expected(o) for o in CORE_OUTCOMES]
+
+    figures = plot.figures
+    tab.outcome.value = "OS"
+    assert plot.figures is figures and plot.generation == generation  # nothing sent
+    assert plot.figure == expected("OS")
+    os_table = plots.outcome_ranges(session.matched, "OS", subtitle=tab.subtitle).table
+    assert tab.table.value == views_html.table(plots.readable(os_table))
+
+    explorer.form.controls["ki67"].value = "30"
+    assert plot.generation == generation + 1
+    assert [bool(f) for f in plot.figures] == [o == "OS" for o in CORE_OUTCOMES]
+    assert plot.figure == expected("OS") and "Ki-67 30" in json.dumps(plot.figure)
+    plot._handle_custom_msg({"want": "all", "generation": generation}, [])  # an old page's ask
+    assert sum(bool(f) for f in plot.figures) == 1

@@ -79,10 +79,15 @@ def switch_outcome_and_wait(page) -> None:
     """Open Outcomes, switch to overall survival and wait until its plot is drawn."""
     page.get_by_role("tab", name="Outcomes").click()
     page.get_by_label("Outcome", exact=True).select_option(label="Overall survival (OS)")
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('.js-plotly-plot .gtitle')]"
-        ".some(t => t.textContent.includes('Overall survival'))"
-    )
+    page.wait_for_function(f"() => ({SHOWN_TITLES})().some(t => t.includes('Overall survival'))")
+
+
+SHOWN_TITLES = (
+    "() => [...document.querySelectorAll('.js-plotly-plot')].filter(p => p.offsetParent)"
+    ".map(p => p.querySelector('.gtitle').textContent + ' | ' + "
+    "p.querySelector('.gtitle-subtitle, .gtitle + text')?.textContent)"
+)
+"""Title and subtitle of every plot shown (figures drawn ahead wait hidden)."""
 
 
 def test_switching_outcome_changes_the_plot_and_the_link(page, dashboard_url):
@@ -92,6 +97,26 @@ def test_switching_outcome_changes_the_plot_and_the_link(page, dashboard_url):
     page.wait_for_function(
         "() => document.querySelector('a.pnen-share').href.includes('outcome=OS')"
     )
+    assert_no_error_text(page)
+
+
+def test_an_outcome_drawn_ahead_is_never_shown_for_an_earlier_patient(page, dashboard_url):
+    """The Outcomes tab draws the other outcomes ahead, hidden; after a change of patient the
+    switch must show the new patient's figure, whether drawn again or not yet."""
+    open_dashboard(page, dashboard_url)
+    page.get_by_role("tab", name="Outcomes").click()
+    drawn = "n => document.querySelectorAll('.pnen-plot .js-plotly-plot').length >= n"
+    page.wait_for_function(drawn, arg=7, timeout=60_000)  # every outcome drawn ahead
+    for ki67, outcome in (("30", "Objective response rate (ORR)"), ("8", "Overall survival (OS)")):
+        set_ki67(page, ki67)
+        page.wait_for_function(
+            f"k => ({SHOWN_TITLES})().some(t => t.includes('Ki-67 ' + k + ' %'))", arg=ki67
+        )
+        page.get_by_label("Outcome", exact=True).select_option(label=outcome)
+        short = outcome.split("(")[0].strip()
+        page.wait_for_function(f"s => ({SHOWN_TITLES})().some(t => t.startsWith(s))", arg=short)
+        shown = page.evaluate(SHOWN_TITLES)
+        assert len(shown) == 1 and f"Ki-67 {ki67} %" in shown[0], shown
     assert_no_error_text(page)
 
 
