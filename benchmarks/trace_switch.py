@@ -1,7 +1,7 @@
 """Where one Outcome switch and one Ki-67 change spend their time in the page, step by step.
 
 Run after `make test`'s set-up:  .venv/bin/python benchmarks/trace_switch.py [--repeats 8]
-[--trace DIR] [--profile] [--parts]
+[--pause SECONDS] [--trace DIR] [--profile] [--parts]
 
 Serves the dashboard with its own configuration, opens it in headless Chromium on the Outcomes
 tab and, for each change, splits the time from the browser's event to the painted plot into:
@@ -27,6 +27,7 @@ import json
 import statistics
 import sys
 import tempfile
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -83,24 +84,36 @@ STEPS = (
 
 
 def breakdown(log: list[dict], painted_after: float) -> dict[str, float]:
-    """Milliseconds of each step of one change, and the figure message's size in KiB."""
+    """Milliseconds of each step of one change, and the figure message's size in KiB. A figure
+    the page already held (an Outcome switch) has no wire steps: its `Plotly.react` starts
+    before any answer from the kernel, or, drawn ahead, there is none; those steps are NaN."""
+    nan = float("nan")
     event = next(e["t"] for e in log if e["kind"] == "event")
     sent = next(e["t"] for e in log if e["kind"] == "send" and e["t"] >= event)
     received = [e for e in log if e["kind"] == "recv" and e["t"] >= sent]
-    figure = max(received, key=lambda e: e["size"])
-    reacts = [e for e in log if e["kind"] == "react" and e["t0"] >= figure["t"]]
-    react = reacts[0] if reacts else {"t0": figure["t"], "t": figure["t"]}
+    reacts = [e for e in log if e["kind"] == "react" and e["t0"] >= event]
+    first_answer = min((e["t"] for e in received), default=float("inf"))
     painted = event + painted_after
+    if not reacts or reacts[0]["t0"] < first_answer:  # from the page's own figures
+        react = reacts[0] if reacts else {"t0": painted, "t": painted}
+        wire = dict.fromkeys(STEPS[1:3], nan)
+        source = "drawn ahead" if not reacts else "page memory"
+    else:
+        figure = max(received, key=lambda e: e["size"])
+        react = next((e for e in reacts if e["t0"] >= figure["t"]), reacts[-1])
+        wire = {STEPS[1]: figure["t"] - sent, STEPS[2]: react["t0"] - figure["t"]}
+        source = "kernel"
+    big = max(received, key=lambda e: e["size"], default={"size": 0})
     return {
         STEPS[0]: sent - event,
-        STEPS[1]: figure["t"] - sent,
-        STEPS[2]: react["t0"] - figure["t"],
+        **wire,
         STEPS[3]: react["t"] - react["t0"],
         STEPS[4]: painted - react["t"],
         STEPS[5]: painted_after,
-        "figure message (KiB)": figure["size"] / 1024,
+        "largest message received (KiB)": big["size"] / 1024,
         "messages received": len(received),
         "bytes received (KiB)": sum(e["size"] for e in received) / 1024,
+        f"figure from {source}": 1,
     }
 
 
@@ -208,6 +221,9 @@ PARTS = """async (repeats) => {
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=8)
+    parser.add_argument(
+        "--pause", type=float, default=0.0, help="seconds of reading before each change"
+    )
     parser.add_argument("--trace", type=Path, help="also save one Chromium trace of each change")
     parser.add_argument(
         "--profile", action="store_true", help="also list the page's JavaScript by self time"
@@ -254,13 +270,22 @@ def main() -> None:
             for _ in range(args.repeats):  # the floor interleaved with the changes
                 floors.append(floor_switch(floor_page, next(choices))[0] * 1000)
                 for name, action in actions.items():
+                    time.sleep(args.pause)
                     results[name].append(change(page, action))
             base = statistics.median(floors)
             print(f"floor: a bare Dropdown -> HTML label, in the page: {base:.1f} ms")
             for name, runs in results.items():
                 print(f"{name} (medians of {len(runs)}; ratio to the floor):")
-                for key in runs[0]:
-                    value = statistics.median(r[key] for r in runs)
+                keys = dict.fromkeys(k for r in runs for k in r)
+                for key in keys:
+                    if key.startswith("figure from"):
+                        print(f"  {key}: {sum(r.get(key, 0) for r in runs)} of {len(runs)}")
+                        continue
+                    values = [r[key] for r in runs if r[key] == r[key]]  # NaN: no such step
+                    if not values:
+                        print(f"  {key}: none (the page held the figure)")
+                        continue
+                    value = statistics.median(values)
                     if "(" in key or key.startswith("messages"):
                         print(f"  {key}: {value:.1f}")
                     else:
