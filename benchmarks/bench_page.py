@@ -10,13 +10,15 @@ Ki-67, each timed until the plot has visibly changed: in the page, from the brow
 commits the change to the animation frame that paints the new plot, and as the test driver sees
 it (which adds its own round trips to the browser). Each is also given as a ratio to a floor
 measured in the same run, interleaved: a bare notebook with one Dropdown and one HTML label
-(switch the menu, wait for the label), the cheapest round trip a widget page can make. Kernel
+(switch the menu, wait for the label), the cheapest round trip a widget page can make; the
+Ki-67 change is also given against a bare text field typed into the same way (the driver's
+click, keystrokes and Enter are round trips of their own, before the page's event). Kernel
 memory: resident memory of the page's kernel after render; widget models the explorer creates.
 
 ``--pause SECONDS`` waits that long before every interaction (the floor's too), as a person
 reading the plot does; by default each change follows the last at once. The Outcomes tab draws
-the other outcomes' figures ahead once the page has been quiet for a second, so a switch after
-a pause shows a figure already drawn, and one right after a change draws it from memory.
+the other outcomes' figures ahead once the page is quiet, so a switch after a pause shows a
+figure already drawn, and one right after a change of patient may draw it from memory.
 
 ``--baseline DIR`` serves a second dashboard from another checkout of the project (e.g.
 ``git worktree add /tmp/before <commit>``) in the same run, interleaved with the first, so a
@@ -47,6 +49,7 @@ from conftest import (  # noqa: E402
     server_kernels,
     set_ki67,
     stop,
+    type_into,
     wait_for_http,
 )
 
@@ -80,7 +83,9 @@ def hello_notebook(folder: Path) -> Path:
 
 
 def floor_notebook(folder: Path) -> Path:
-    """One Dropdown and one HTML label that follows it: the cheapest widget round trip."""
+    """One Dropdown and one HTML label that follows it: the cheapest widget round trip; and a
+    text field with its own label, typed into as the Ki-67 field is (the driver's keystrokes
+    cost it round trips of its own, before the page's event)."""
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {
         "name": "python3",
@@ -93,7 +98,10 @@ def floor_notebook(folder: Path) -> Path:
             "menu = w.Dropdown(options=['first', 'second'], description='Choice')\n"
             "label = w.HTML('first')\n"
             "menu.observe(lambda change: setattr(label, 'value', change['new']), 'value')\n"
-            "w.VBox([menu, label])"
+            "field = w.Text('8', description='Typed', continuous_update=False)\n"
+            "echo = w.HTML('8')\n"
+            "field.observe(lambda change: setattr(echo, 'value', change['new']), 'value')\n"
+            "w.VBox([menu, label, field, echo])"
         )
     ]
     path = folder / "floor.ipynb"
@@ -101,16 +109,23 @@ def floor_notebook(folder: Path) -> Path:
     return path
 
 
-# Armed before a switch of the floor's menu: resolves when the label shows the new choice.
-ARM_FLOOR = """want => {
+# Armed before a change of the floor: resolves when its label (the first HTML widget for the
+# menu, the second for the text field) shows the new value.
+ARM_FLOOR = """([want, which]) => {
   let start = null;
-  const mark = () => { if (start === null) start = performance.now(); };
+  const mark = (event) => {
+    if (start === null && (event.type === 'change' || event.key === 'Enter')) {
+      start = performance.now();
+    }
+  };
   document.addEventListener('change', mark, true);
+  document.addEventListener('keydown', mark, true);
   window.__labelChange = new Promise(resolve => {
     const check = () => {
-      const label = document.querySelector('.widget-html-content');
+      const label = document.querySelectorAll('.widget-html-content')[which];
       if (start !== null && label && label.textContent === want) {
         document.removeEventListener('change', mark, true);
+        document.removeEventListener('keydown', mark, true);
         resolve(performance.now() - start);
       } else requestAnimationFrame(check);
     };
@@ -121,9 +136,19 @@ ARM_FLOOR = """want => {
 
 def floor_switch(page, choice: str) -> tuple[float, float]:
     """(seconds in the page, seconds as the driver sees it) for one switch of the floor."""
-    page.evaluate(ARM_FLOOR, choice)
+    page.evaluate(ARM_FLOOR, [choice, 0])
     start_at = time.perf_counter()
     page.get_by_label("Choice").select_option(label=choice)
+    in_page = page.evaluate("() => window.__labelChange")
+    return in_page / 1000, time.perf_counter() - start_at
+
+
+def floor_typed(page, value: str) -> tuple[float, float]:
+    """(seconds in the page, seconds as the driver sees it) for one value typed into the
+    floor's text field and committed with Enter, as the Ki-67 field is."""
+    page.evaluate(ARM_FLOOR, [value, 1])
+    start_at = time.perf_counter()
+    type_into(page, "Typed", value)
     in_page = page.evaluate("() => window.__labelChange")
     return in_page / 1000, time.perf_counter() - start_at
 
@@ -216,6 +241,7 @@ def interactions(
             "floor: switch a bare Dropdown",
             floor_switch(pages["floor"], ["second", "first"][i % 2]),
         )
+        record("typed floor: a bare text field", floor_typed(pages["floor"], ["30", "8"][i % 2]))
         for name in urls:
             page = pages[name]
             outcome = page.get_by_label("Outcome", exact=True)
@@ -324,7 +350,11 @@ def main() -> None:
                 print(describe(measure, values, "ms"), end="")
                 where = measure.split(", ", 1)[1]
                 base = statistics.median(timings[f"floor: switch a bare Dropdown, {where}"])
-                print(f"; × {statistics.median(values) / base:.2f} of the floor")
+                print(f"; × {statistics.median(values) / base:.2f} of the floor", end="")
+                if "Ki-67" in measure or measure.startswith("typed floor"):
+                    typed = statistics.median(timings[f"typed floor: a bare text field, {where}"])
+                    print(f", × {statistics.median(values) / typed:.2f} of the typed floor", end="")
+                print()
             for name, (process, _) in servers.items():
                 rss = [rss_mb(pid) for pid in server_kernels(process).values()]
                 if rss:

@@ -173,13 +173,18 @@ def open_tab(page, title: str) -> None:
         page.wait_for_selector(".pnen-plot:visible .main-svg", timeout=60_000)
 
 
-def set_ki67(page, value: str) -> None:
-    """Type a Ki-67 into its field and commit it with Enter, as a person does."""
-    field = page.get_by_label("Ki-67 (%)", exact=True)
-    field.click()
+def type_into(page, label: str, value: str) -> None:
+    """Type ``value`` into the field labelled ``label`` and commit it with Enter, as a person
+    does."""
+    page.get_by_label(label, exact=True).click()
     page.keyboard.press("Control+A")
     page.keyboard.type(value)
     page.keyboard.press("Enter")
+
+
+def set_ki67(page, value: str) -> None:
+    """Type a Ki-67 into its field and commit it with Enter."""
+    type_into(page, "Ki-67 (%)", value)
 
 
 def server_kernels(server: subprocess.Popen) -> dict[str, int]:

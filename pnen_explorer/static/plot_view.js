@@ -40,7 +40,7 @@ function plotly(locale) {
 }
 
 const OFFSCREEN = "position: absolute; left: 0; top: 0; width: 100%; visibility: hidden;";
-const QUIET = 1000;
+const QUIET = 200; // ms without a change before figures are drawn ahead
 const later = globalThis.requestIdleCallback ?? ((job) => setTimeout(job, 50));
 
 export default {
@@ -109,8 +109,8 @@ export default {
     };
     // What the kernel has not built yet is asked for once per generation, as soon as the chosen
     // figure is painted: switching to it then needs no round trip. The others are drawn ahead
-    // only after QUIET ms without a change, one per idle moment, so drawing ahead never
-    // delays what a person is doing; a switch to one not drawn yet draws it from memory.
+    // after QUIET ms without a change, one per idle moment (a change that comes during one
+    // waits for that one drawing); a switch to one not drawn yet draws it from memory.
     let asked = 0;
     let quiet = null;
     let changed = 0;
@@ -124,11 +124,15 @@ export default {
       clearTimeout(quiet);
       quiet = setTimeout(() => later(drawAhead), QUIET);
     };
+    // The options beside the chosen one first: the arrow keys reach them next.
+    const distance = (j) => Math.abs(j - chosen()) * 2 + (j < chosen() ? 1 : 0);
     const drawAhead = async () => {
       if (performance.now() - changed < QUIET) return; // a change came: it set a new timer
       const generation = model.get("generation");
-      const next = model.get("figures").findIndex((f, j) => f.layout && slot(j).drawn !== generation);
-      if (next < 0) return;
+      const figures = model.get("figures");
+      const order = figures.map((_f, j) => j).sort((a, b) => distance(a) - distance(b));
+      const next = order.find((j) => figures[j].layout && slot(j).drawn !== generation);
+      if (next === undefined) return;
       await queue(() => paint(next));
       quiet = setTimeout(() => later(drawAhead), 0);
     };
