@@ -84,35 +84,37 @@ STEPS = (
 
 
 def breakdown(log: list[dict], painted_after: float) -> dict[str, float]:
-    """Milliseconds of each step of one change, and the figure message's size in KiB. A figure
-    the page already held (an Outcome switch) has no wire steps: its `Plotly.react` starts
-    before any answer from the kernel, or, drawn ahead, there is none; those steps are NaN."""
+    """Milliseconds of each step of one change, and the figure message's size in KiB. Only
+    what happens before the new plot is painted counts (figures drawn ahead afterwards do not).
+    A figure the page already held (an Outcome switch) has no wire steps: its `Plotly.react`
+    starts before any answer from the kernel, or, drawn ahead, there is none; those steps are
+    NaN."""
     nan = float("nan")
     event = next(e["t"] for e in log if e["kind"] == "event")
-    sent = next(e["t"] for e in log if e["kind"] == "send" and e["t"] >= event)
-    received = [e for e in log if e["kind"] == "recv" and e["t"] >= sent]
-    reacts = [e for e in log if e["kind"] == "react" and e["t0"] >= event]
-    first_answer = min((e["t"] for e in received), default=float("inf"))
     painted = event + painted_after
+    sent = next(e["t"] for e in log if e["kind"] == "send" and e["t"] >= event)
+    received = [e for e in log if e["kind"] == "recv" and sent <= e["t"] <= painted]
+    reacts = [e for e in log if e["kind"] == "react" and event <= e["t0"] and e["t"] <= painted]
+    first_answer = min((e["t"] for e in received), default=float("inf"))
+    figure = {"size": nan}
     if not reacts or reacts[0]["t0"] < first_answer:  # from the page's own figures
         react = reacts[0] if reacts else {"t0": painted, "t": painted}
         wire = dict.fromkeys(STEPS[1:3], nan)
-        source = "drawn ahead" if not reacts else "page memory"
+        source = "page memory" if reacts else "drawn ahead"
     else:
-        figure = max(received, key=lambda e: e["size"])
-        react = next((e for e in reacts if e["t0"] >= figure["t"]), reacts[-1])
+        react = reacts[-1]  # the figure shown
+        figure = [e for e in received if e["t"] <= react["t0"]][-1]  # the message it came in
         wire = {STEPS[1]: figure["t"] - sent, STEPS[2]: react["t0"] - figure["t"]}
-        source = "kernel"
-    big = max(received, key=lambda e: e["size"], default={"size": 0})
+        source = "the kernel"
     return {
         STEPS[0]: sent - event,
         **wire,
         STEPS[3]: react["t"] - react["t0"],
         STEPS[4]: painted - react["t"],
         STEPS[5]: painted_after,
-        "largest message received (KiB)": big["size"] / 1024,
-        "messages received": len(received),
-        "bytes received (KiB)": sum(e["size"] for e in received) / 1024,
+        "figure message (KiB)": figure["size"] / 1024,
+        "messages received until painted": len(received),
+        "bytes received until painted (KiB)": sum(e["size"] for e in received) / 1024,
         f"figure from {source}": 1,
     }
 
@@ -286,7 +288,7 @@ def main() -> None:
                         print(f"  {key}: none (the page held the figure)")
                         continue
                     value = statistics.median(values)
-                    if "(" in key or key.startswith("messages"):
+                    if "(" in key or key.startswith("messages"):  # sizes and counts
                         print(f"  {key}: {value:.1f}")
                     else:
                         print(f"  {key}: {value:.1f} ms, × {value / base:.2f}")
