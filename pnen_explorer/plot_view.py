@@ -45,9 +45,9 @@ class PlotView(anywidget.AnyWidget):
 
     A deck makes switching the chooser instant: the page holds every figure drawn and switches
     without asking the kernel. The kernel sends the chosen figure first (``show_each`` with the
-    others left out); once it is painted the page asks for the rest (``on_want``) and draws them
-    while it is idle. ``generation`` changes whenever the figures are new, not merely completed,
-    so the page knows which of its drawings are out of date.
+    others left out); once it is painted the page asks for the rest (``on_want``) and draws
+    them, hidden, once it is quiet. ``generation`` changes whenever the figures are new, not
+    merely completed, so the page knows which of its drawings are out of date.
     """
 
     _esm = Path(__file__).parent / "static" / "plot_view.js"
