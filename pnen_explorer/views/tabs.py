@@ -106,18 +106,23 @@ class OutcomesTab(TabView):
         self.plot.on_want(lambda: self.guard(self.build_all)())
         self.widget = widgets.VBox([self.outcome, self.plot, self.table])
         self._charts: dict[str, plots.Chart] = {}
-        self._built_for: tuple = ()
-        self._matched: pd.DataFrame | None = None
+        self._built_from: tuple = (None,)  # nothing built yet
 
     def relabel(self) -> None:
         lang = current()
         self.outcome.description = _("Outcome")
         self.outcome.options = [(term(outcome_label(o), lang, "outcome"), o) for o in CORE_OUTCOMES]
 
-    def _inputs(self) -> tuple:
-        """What the figures are drawn from; the same inputs give the same figures."""
+    def _source(self) -> tuple:
+        """What the figures are drawn from: the matched rows (one object while the session
+        caches them), presenter mode, the language and the patient line."""
         s = self.session
-        return (id(s.matched), s.presenter, current(), self.subtitle)
+        return (s.matched, s.presenter, current(), self.subtitle)
+
+    def _current(self) -> bool:
+        """Whether the charts built so far were drawn from what the session holds now."""
+        (built, *built_rest), (now, *now_rest) = self._built_from, self._source()
+        return built is now and built_rest == now_rest
 
     def _send(self, outcomes: list[str], fresh: bool) -> None:
         s = self.session
@@ -130,18 +135,18 @@ class OutcomesTab(TabView):
         )
 
     def render(self) -> None:
-        inputs = self._inputs()
-        if inputs != self._built_for:
-            self._charts, self._built_for = {}, inputs
-            self._matched = self.session.matched  # kept: its id is not reused while in use
-            self._send([self.session.outcome], fresh=True)
-        elif self.session.outcome not in self._charts:
-            self._send([self.session.outcome], fresh=False)
-        self.table.value = html.table(plots.readable(self._charts[self.session.outcome].table))
+        s = self.session
+        if not self._current():
+            self._charts = {}
+            self._built_from = self._source()
+            self._send([s.outcome], fresh=True)
+        elif s.outcome not in self._charts:
+            self._send([s.outcome], fresh=False)
+        self.table.value = html.table(plots.readable(self._charts[s.outcome].table))
 
     def build_all(self) -> None:
         """The figures of the outcomes not built yet, for the page to draw while idle."""
-        if self._inputs() == self._built_for:
+        if self._current():
             self._send([o for o in CORE_OUTCOMES if o not in self._charts], fresh=False)
 
 
