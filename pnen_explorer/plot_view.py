@@ -87,9 +87,8 @@ class PlotView(anywidget.AnyWidget):
         replace every earlier drawing; ``fresh=False`` completes the deck sent last."""
         self.failed = _("The plotting library did not load; please reload the page.")
         self.locale = PLOTLY_LOCALES[current()]
-        kept = list(zip(self.figures, self.summaries, strict=True))
-        if fresh or len(kept) != len(figures):
-            kept = [({}, "")] * len(figures)
+        blank = [({}, "")] * len(figures)
+        kept = blank if fresh else list(zip(self.figures, self.summaries, strict=True))
         sent = [_as_json(f) if f is not None else k for f, k in zip(figures, kept, strict=True)]
         with self.hold_sync():
             if fresh:
