@@ -4,9 +4,11 @@ Run after `make test`'s set-up:  .venv/bin/python benchmarks/profile_switch.py [
 
 Drives the dashboard's `Explorer` without a browser and times each step a change costs the
 kernel: the session's derived tables (matching, guidance), the figure and the cards, the
-figure's serialisation, and its size (most of what goes over the websocket). Medians of `--repeats`,
-with the same steps of a bare Dropdown + HTML label (the floor of `bench_page.py`) beside them.
-The page's share (decode, `Plotly.react`) is in `bench_page.py`'s "in the page" figures.
+figure's serialisation, and its size (most of what goes over the websocket), and the other
+outcomes' figures that the Outcomes tab sends once the page asks for them. Medians of
+`--repeats`, with the same steps of a bare Dropdown + HTML label (the floor of `bench_page.py`)
+beside them. The page's share (decode, `Plotly.react`) is in `bench_page.py`'s "in the page"
+figures.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import ipywidgets as widgets
 
 from pnen_explorer import applicable_therapies, match_evidence, plots
 from pnen_explorer.app import Explorer
+from pnen_explorer.vocabulary import CORE_OUTCOMES
 
 
 def timed(action: Callable[[], object], repeats: int) -> tuple[float, object]:
@@ -52,13 +55,30 @@ def main() -> None:
         explorer.form.controls["ki67"].value = next(ki67s)
 
     whole, _ = timed(outcome_switch, args.repeats)
-    rows.append(("Outcome switch, whole kernel side", whole, ""))
+    rows.append(
+        ("Outcome switch, whole kernel side (the table: the page holds the figures)", whole, "")
+    )
     figure_time, chart = timed(
         lambda: plots.outcome_ranges(session.matched, "OS", subtitle="x"), args.repeats
     )
-    rows.append(("  of which: build the figure", figure_time, ""))
+    rows.append(("one figure (OS), as a change of patient builds it: build", figure_time, ""))
     json_time, text = timed(lambda: chart.figure.to_json(), args.repeats)
-    rows.append(("  of which: serialise it", json_time, f"{len(text) / 1024:.0f} KiB of JSON"))
+    rows.append(("  and serialise it", json_time, f"{len(text) / 1024:.0f} KiB of JSON"))
+    others = [o for o in CORE_OUTCOMES if o != "OS"]
+    rest_time, texts = timed(
+        lambda: [
+            plots.outcome_ranges(session.matched, o, subtitle="x").figure.to_json() for o in others
+        ],
+        args.repeats,
+    )
+    size = sum(map(len, texts)) / 1024
+    rows.append(
+        (
+            "the other outcomes' figures, built and serialised when the page asks",
+            rest_time,
+            f"× {rest_time / (figure_time + json_time):.1f} of the one; {size:.0f} KiB of JSON",
+        )
+    )
     whole, _ = timed(ki67_change, args.repeats)
     rows.append(("Ki-67 change, whole kernel side (Outcomes open)", whole, ""))
     for name, step in (
